@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine (Python >= 3.10, no GPU needed):
+#   make lab    install into .venv and open the kit in JupyterLab
+#   make test   install into .venv and run every test (unit tests + notebooks at smoke scale)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# A CPU build of torch. On this kind of machine pip finds it on disk; elsewhere use
+#   make lab TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu"
+TORCH       ?= torch==2.13.0
+TORCH_INDEX ?=
+STAMP  := $(VENV)/.nbkit-installed
+
+.PHONY: install lab test smoke clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: install
+	NBKIT_SCALE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q
+
+# Run notebooks headless with timing and peak memory, e.g. make smoke NB=notebooks/01_*.ipynb
+NB ?= notebooks/*.ipynb
+smoke: install
+	$(BIN)/python -m nbkit run $(NB) --scale smoke
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,210 @@
+"""Three language models with one interface, plus parameter and FLOP counting.
+
+Every model maps token ids ``(batch, time)`` (int64) to next-token logits
+``(batch, time, vocab)`` and has an int attribute ``context_length`` (the
+window it is trained on). They are causal: the output at position t depends
+only on tokens 0..t.
+
+- ``RNNLM(kind="rnn")``: an Elman network, h_t = tanh(W x_t + U h_{t-1} + b).
+- ``RNNLM(kind="lstm")``: the LSTM of Hochreiter & Schmidhuber (1997).
+- ``GPT``: a decoder-only Transformer (Radford et al. 2018/2019): token and
+  position embeddings, pre-LayerNorm blocks of causal self-attention and an
+  MLP, weights tied between input embedding and output head, as in GPT-2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+KINDS = ("rnn", "lstm", "gpt")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Size of a model. ``d_model``: width (hidden size); ``n_layers``: depth;
+    ``n_heads``: attention heads (GPT only); ``context``: window in tokens;
+    ``vocab``: number of token ids; ``positions``: GPT adds position embeddings."""
+
+    kind: str = "gpt"
+    vocab: int = 256
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    context: int = 64
+    positions: bool = True
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        for name in ("vocab", "d_model", "n_layers", "n_heads", "context"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if self.kind == "gpt" and self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention where position t attends to positions 0..t."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.n_heads = cfg.n_heads
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.keep_attention = False  # set True to store the last attention map (for plots)
+        self.attention: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.n_heads, d // self.n_heads).transpose(1, 2) for z in (q, k, v))
+        if self.keep_attention:
+            scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+            self.attention = scores.masked_fill(mask, float("-inf")).softmax(-1).detach()  # (b, heads, t, t)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return self.proj(y.transpose(1, 2).reshape(b, t, d))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm Transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.attn = CausalSelfAttention(cfg)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.mlp = nn.Sequential(nn.Linear(cfg.d_model, 4 * cfg.d_model), nn.GELU(approximate="tanh"),
+                                 nn.Linear(4 * cfg.d_model, cfg.d_model))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    """A decoder-only Transformer. ``forward(ids (B, T)) -> logits (B, T, vocab)``."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.context_length = cfg.context
+        self.tok = nn.Embedding(cfg.vocab, cfg.d_model)
+        self.pos = nn.Embedding(cfg.context, cfg.d_model) if cfg.positions else None
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.head = nn.Linear(cfg.d_model, cfg.vocab, bias=False)
+        self.head.weight = self.tok.weight  # tied, as in GPT-2
+        self.apply(self._init)
+        for block in self.blocks:  # GPT-2: scale residual projections by depth
+            for proj in (block.attn.proj, block.mlp[2]):
+                nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layers))
+
+    @staticmethod
+    def _init(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        t = ids.shape[1]
+        if t > self.context_length and self.pos is not None:
+            raise ValueError(f"sequence length {t} exceeds the model's context of {self.context_length}")
+        x = self.tok(ids)
+        if self.pos is not None:
+            x = x + self.pos(torch.arange(t, device=ids.device))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln_f(x))
+
+
+class RNNLM(nn.Module):
+    """Embedding -> Elman RNN or LSTM (``cfg.kind``) -> linear head. Same interface as ``GPT``."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        if cfg.kind not in ("rnn", "lstm"):
+            raise ValueError(f"RNNLM needs kind 'rnn' or 'lstm', got {cfg.kind!r}")
+        self.cfg = cfg
+        self.context_length = cfg.context
+        self.tok = nn.Embedding(cfg.vocab, cfg.d_model)
+        cell = nn.LSTM if cfg.kind == "lstm" else nn.RNN
+        self.rnn = cell(cfg.d_model, cfg.d_model, num_layers=cfg.n_layers, batch_first=True)
+        self.head = nn.Linear(cfg.d_model, cfg.vocab)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.tok(ids))
+        return self.head(out)
+
+
+def build_model(cfg: ModelConfig | None = None, **kwargs) -> nn.Module:
+    """A model from a config (or its fields as keywords): ``build_model(kind="lstm", d_model=96)``."""
+    if cfg is not None and kwargs:
+        raise ValueError("give either a ModelConfig or keyword fields, not both")
+    cfg = cfg or ModelConfig(**kwargs)
+    if not isinstance(cfg, ModelConfig):
+        raise TypeError(f"cfg must be a ModelConfig, got {type(cfg).__name__}")
+    return GPT(cfg) if cfg.kind == "gpt" else RNNLM(cfg)
+
+
+def count_parameters(model: nn.Module, embeddings: bool = True) -> int:
+    """Number of trainable parameters; ``embeddings=False`` leaves out token and
+    position embedding tables (Kaplan et al. 2020 count N this way). Tied weights
+    are counted once."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    skip = set()
+    if not embeddings:
+        for name in ("tok", "pos"):
+            table = getattr(model, name, None)
+            if table is not None:
+                skip.add(id(table.weight))
+    seen, total = set(), 0
+    for p in model.parameters():
+        if p.requires_grad and id(p) not in seen and id(p) not in skip:
+            seen.add(id(p))
+            total += p.numel()
+    return total
+
+
+def training_flops(n_params: int, tokens: int) -> float:
+    """Training compute in FLOPs, C ≈ 6·N·D (2 forward + 4 backward per parameter per token)."""
+    if n_params <= 0 or tokens <= 0:
+        raise ValueError(f"n_params and tokens must be positive, got {n_params}, {tokens}")
+    return 6.0 * n_params * tokens
+
+
+def matched_config(kind: str, target_params: int, **fields) -> ModelConfig:
+    """The config of ``kind`` whose width gives the parameter count (embeddings included)
+    closest to ``target_params``; other fields (n_layers, context, ...) as given.
+    Use it to compare architectures at equal size."""
+    if not isinstance(target_params, int) or target_params < 100:
+        raise ValueError(f"target_params must be an int >= 100, got {target_params!r}")
+    step = fields.get("n_heads", 4) if kind == "gpt" else 1
+    best, best_gap = None, None
+    for d in range(step, 2049, step):
+        cfg = ModelConfig(kind=kind, d_model=d, **fields)
+        n = count_parameters(build_model(cfg)) if d < 64 else _estimate_params(cfg)
+        gap = abs(n - target_params)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = cfg, gap
+        elif n > target_params:
+            break
+    return best
+
+
+def _estimate_params(cfg: ModelConfig) -> int:
+    """Parameter count from the formulas (no model is built), embeddings included."""
+    d, v, L = cfg.d_model, cfg.vocab, cfg.n_layers
+    if cfg.kind == "gpt":
+        per_block = 12 * d * d + 13 * d
+        return v * d + (cfg.context * d if cfg.positions else 0) + L * per_block + 2 * d
+    gates = 4 if cfg.kind == "lstm" else 1
+    return v * d + L * gates * (2 * d * d + 2 * d) + d * v + v
