@@ -13,6 +13,7 @@ import datetime as _dt
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
 
 from . import config
@@ -49,6 +50,11 @@ class Claim:
     source: str
     notebook: str
     measure: str
+
+    @property
+    def document(self) -> str:
+        """The short name of the source document, e.g. ``'ZB-notes'``."""
+        return re.match(r"[A-Za-z-]+", self.source).group(0)
 
 
 def _c(id_, text, source, nb, measure):
@@ -222,10 +228,9 @@ def _card_html(title: str, colour: str, rows: list[tuple[str, str]]) -> str:
 def claim_card(claim_id: str) -> _Card:
     """A card for one claim: our restatement, its source, what we measure."""
     c = _check_id(claim_id)
-    source_doc = c.source.split()[0].rstrip(";")
     rows = [
         ("claim", c.text),
-        ("source", f"{c.source} — {SOURCES.get(source_doc, source_doc)}"),
+        ("source", f"{c.source} — {SOURCES[c.document]}"),
         ("we measure", c.measure),
         ("notebook", c.notebook),
     ]
@@ -313,3 +318,30 @@ def ledger() -> list[dict]:
             "recorded": entry.get("recorded"),
         })
     return rows
+
+
+def ledger_figure(notebook: str | None = None):
+    """An interactive table (plotly) of the ledger, optionally for one notebook.
+
+    Rows are coloured by status; hover and scroll inside the figure.
+    """
+    import plotly.graph_objects as go
+
+    from . import plots
+
+    rows = ledger()
+    if notebook not in (None, "all"):
+        name = NOTEBOOKS.get(notebook, notebook)
+        if name not in NOTEBOOKS.values():
+            raise ValueError(f"unknown notebook {notebook!r}; known: {', '.join(NOTEBOOKS.values())}")
+        rows = [r for r in rows if r["notebook"] == name]
+    plots.use_template()
+    columns = ["id", "notebook", "claim", "source", "status", "scale", "evidence"]
+    fill = [[_STATUS_COLOURS[r["status"]] + "33" for r in rows]] * len(columns)
+    fig = go.Figure(go.Table(
+        columnwidth=[60, 130, 380, 90, 100, 60, 380],
+        header=dict(values=[f"<b>{c}</b>" for c in columns], align="left"),
+        cells=dict(values=[[str(r[c] or "") for r in rows] for c in columns], align="left", fill_color=fill),
+    ))
+    fig.update_layout(title=f"Claims and verdicts ({len(rows)} claims)", height=min(900, 140 + 48 * len(rows)))
+    return fig

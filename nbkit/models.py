@@ -208,3 +208,29 @@ def _estimate_params(cfg: ModelConfig) -> int:
         return v * d + (cfg.context * d if cfg.positions else 0) + L * per_block + 2 * d
     gates = 4 if cfg.kind == "lstm" else 1
     return v * d + L * gates * (2 * d * d + 2 * d) + d * v + v
+
+
+@torch.no_grad()
+def generate(model: nn.Module, prompt: str, n_new: int = 200, temperature: float = 0.8, seed: int = 0) -> str:
+    """Sample ``n_new`` bytes after ``prompt`` from a byte-level model; returns prompt + sample as text.
+
+    temperature < 1 sharpens the distribution (safer text), > 1 flattens it.
+    The window slides: only the last ``model.context_length`` bytes are fed.
+    """
+    from .data import decode, encode
+
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("prompt must be a non-empty string")
+    if not isinstance(n_new, int) or n_new < 0:
+        raise ValueError(f"n_new must be a non-negative int, got {n_new!r}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    model.eval()
+    device = next(model.parameters()).device
+    ids = torch.tensor(encode(prompt), dtype=torch.long, device=device)[None]
+    gen = torch.Generator(device=device).manual_seed(seed)
+    for _ in range(n_new):
+        logits = model(ids[:, -model.context_length:])[:, -1] / temperature
+        nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)
+        ids = torch.cat([ids, nxt], dim=1)
+    return decode(ids[0])

@@ -35,7 +35,7 @@ _MAX_ITER = 200
 class PowerLawFit:
     """A fitted ``loss = E + A * x**(-alpha)`` (``E`` is None when not fitted).
 
-    ``r2`` is the R² of log(loss); ``alpha_ci`` the 95% bootstrap percentile
+    ``r2`` is the R² of log(loss) (NaN if the loss is constant); ``alpha_ci`` the 95% bootstrap percentile
     interval of alpha (NaNs when ``n_boot=0``); ``n_points`` the number of points.
     """
 
@@ -57,8 +57,8 @@ class PowerLawFit:
     def __str__(self) -> str:
         head = f"L = {self.E:.3g} + " if self.E is not None else "L = "
         lo, hi = self.alpha_ci
-        ci = f"{lo:.2g}–{hi:.2g}" if np.isfinite(lo) else "n/a"
-        return f"{head}{self.A:.3g}·{self.x_name}^-{self.alpha:.3g}  (alpha 95% CI {ci}, R² {self.r2:.3f})"
+        ci = f"{lo:.3g}–{hi:.3g}" if np.isfinite(lo) else "n/a"
+        return f"{head}{self.A:.3g}·{self.x_name}^{-self.alpha:.3g}  (alpha 95% CI {ci}, R² {self.r2:.3f})"
 
 
 def _check_positive_1d(name: str, values) -> np.ndarray:
@@ -160,7 +160,8 @@ def _starts(logx, logy, weights, irreducible) -> np.ndarray:
     for alpha in _ALPHA_STARTS:
         for frac in _E_FRACTIONS:
             e = frac * min_loss
-            log_a = (weights * (np.log(np.exp(logy) - e[:, None]) + alpha * logx)).sum(1) / wsum[:, 0]
+            gap = np.where(weights > 0, np.exp(logy) - e[:, None], 1.0)  # > 0 wherever it counts
+            log_a = (weights * (np.log(gap) + alpha * logx)).sum(1) / wsum[:, 0]
             starts.append(np.stack([log_a, np.full_like(e, alpha), np.log(e)], axis=-1))
     return np.stack(starts, axis=1)
 
@@ -246,4 +247,4 @@ def chinchilla_optimal(compute_flops, A: float = 482.01, B: float = 2085.43,
         raise ValueError(f"compute_flops must be finite and > 0 (training FLOPs, e.g. 5.76e23), got {compute_flops!r}")
     G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
     n_opt = G * (C / 6) ** (beta / (alpha + beta))
-    return n_opt, C / (6 * n_opt)
+    return n_opt[()], (C / (6 * n_opt))[()]  # [()] turns 0-d arrays into plain numbers
