@@ -2,8 +2,8 @@
 
 A model that predicts the next byte well can store text in few bits: a byte it
 gave probability ``p`` costs about ``-log2 p`` bits. An arithmetic coder turns
-those predictions into an actual bit stream that comes within a few bytes of
-that ideal, and a decoder running the same model gets the bytes back exactly.
+those predictions into an actual bit stream within about 1% of that ideal,
+and a decoder running the same model gets the bytes back exactly.
 
 The scheme used by ``compress`` / ``decompress``
 ------------------------------------------------
@@ -258,7 +258,7 @@ def compress(model: torch.nn.Module, data: bytes) -> bytes:
         logits = _logits(model, ids)
     symbols = ids.numpy()
     encoder = ArithmeticEncoder()
-    for t in range(ctx):
+    for t in range(lengths[0]):
         live = np.flatnonzero(lengths > t)
         cum = _cum_tables(logits[live, t - 1]) if t else np.broadcast_to(UNIFORM_CUM, (len(live), N_SYMBOLS + 1))
         for row, chunk in enumerate(live):
@@ -277,13 +277,13 @@ def decompress(model: torch.nn.Module, blob: bytes) -> bytes:
     ids = torch.zeros(len(lengths), ctx, dtype=torch.long)
     decoder = ArithmeticDecoder(blob[header:])
     with _inference(model):
-        for t in range(ctx):
+        for t in range(lengths[0]):
             live = np.flatnonzero(lengths > t)
             if t:
                 cum = _cum_tables(_logits(model, ids)[live, t - 1])  # same shape as the encoder's single run
             else:
                 cum = np.broadcast_to(UNIFORM_CUM, (len(live), N_SYMBOLS + 1))
-            ids[live, t] = torch.tensor([decoder.decode(cum[row]) for row in range(len(live))])
+            ids[live, t] = torch.tensor([decoder.decode(cum[row]) for row in range(len(live))], dtype=torch.long)
     return ids.flatten()[:n].numpy().astype(np.uint8).tobytes()
 
 
@@ -302,7 +302,12 @@ def per_symbol_bits(model: torch.nn.Module, text: bytes) -> np.ndarray:
 
 
 def code_length_bits(model: torch.nn.Module, data: bytes) -> float:
-    """Ideal compressed size of ``data`` in bits (the sum of ``per_symbol_bits``), without header."""
+    """Ideal compressed size of ``data`` in bits (the sum of ``per_symbol_bits``), without header.
+
+    ``compress`` lands within about 1% of it. It can even land below: the coder
+    gives every byte at least 2**-16, so a byte the model all but ruled out
+    costs it at most ~16 bits where the ideal charges the full ``-log2 p``.
+    """
     return float(per_symbol_bits(model, data).sum())
 
 

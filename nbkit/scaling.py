@@ -189,8 +189,9 @@ def _bootstrap_weights(x: np.ndarray, n_boot: int, need: int, seed: int) -> np.n
     return counts[seen.sum(axis=1) >= need]
 
 
-def fit_power_law(x, loss, irreducible: bool = False, n_boot: int = 200, seed: int = 0, *,
-                  x_name: str = "N") -> PowerLawFit:
+def fit_power_law(
+    x, loss, irreducible: bool = False, n_boot: int = 200, seed: int = 0, *, x_name: str = "N"
+) -> PowerLawFit:
     """Fit ``loss ≈ A * x**(-alpha)`` (or ``E + A * x**(-alpha)`` with ``irreducible=True``).
 
     ``x`` ``(n,)``: model size, data or compute (any positive unit); ``loss``
@@ -221,8 +222,9 @@ def fit_power_law(x, loss, irreducible: bool = False, n_boot: int = 200, seed: i
     )
 
 
-def chinchilla_loss(N, D, E: float = 1.8172, A: float = 482.01, B: float = 2085.43,
-                    alpha: float = 0.3478, beta: float = 0.3658):
+def chinchilla_loss(
+    N, D, E: float = 1.8172, A: float = 482.01, B: float = 2085.43, alpha: float = 0.3478, beta: float = 0.3658
+):
     """Predicted pre-training loss (nats/token) of an ``N``-parameter model trained on ``D`` tokens.
 
     ``E + A/N**alpha + B/D**beta`` with the Besiroglu et al. (2024) refit of
@@ -234,8 +236,9 @@ def chinchilla_loss(N, D, E: float = 1.8172, A: float = 482.01, B: float = 2085.
     return E + A / N**alpha + B / D**beta
 
 
-def chinchilla_optimal(compute_flops, A: float = 482.01, B: float = 2085.43,
-                       alpha: float = 0.3478, beta: float = 0.3658):
+def chinchilla_optimal(
+    compute_flops, A: float = 482.01, B: float = 2085.43, alpha: float = 0.3478, beta: float = 0.3658
+):
     """Compute-optimal ``(N_opt, D_opt)`` for a budget of ``compute_flops`` training FLOPs.
 
     Minimises ``chinchilla_loss`` subject to ``C = 6·N·D`` (closed form):

