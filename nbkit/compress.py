@@ -46,6 +46,7 @@ N_SYMBOLS = 256
 FREQ_BITS = 16
 FREQ_TOTAL = 1 << FREQ_BITS
 UNIFORM_CUM = np.arange(N_SYMBOLS + 1, dtype=np.int64) * (FREQ_TOTAL // N_SYMBOLS)
+_BITS_BATCH = 128  # chunks per forward in per_symbol_bits: bounds its memory on long texts
 
 _BITS = 32
 _FULL = (1 << _BITS) - 1
@@ -294,10 +295,12 @@ def per_symbol_bits(model: torch.nn.Module, text: bytes) -> np.ndarray:
     if not text:
         return np.zeros(0)
     ids = _chunks(text, ctx)
-    with _inference(model):
-        logp = torch.log_softmax(_logits(model, ids).double(), dim=-1)
     bits = np.full(ids.shape, 8.0)
-    bits[:, 1:] = -logp[:, :-1].gather(-1, ids[:, 1:, None])[..., 0].numpy() / np.log(2)
+    with _inference(model):
+        for lo in range(0, len(ids), _BITS_BATCH):  # chunks are independent: batches bound the memory
+            part = ids[lo:lo + _BITS_BATCH]
+            logp = torch.log_softmax(_logits(model, part).double(), dim=-1)
+            bits[lo:lo + _BITS_BATCH, 1:] = -logp[:, :-1].gather(-1, part[:, 1:, None])[..., 0].numpy() / np.log(2)
     return bits.reshape(-1)[: len(text)]
 
 
@@ -326,3 +329,235 @@ def classical_sizes(data: bytes) -> dict[str, int]:
         "bz2": len(bz2.compress(data, compresslevel=9)),
         "lzma": len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)),
     }
+
+
+# ---------------------------------------------------------------- comparing compressors
+def model_size_bytes(model: torch.nn.Module, bytes_per_parameter: int = 2) -> int:
+    """Bytes needed to ship ``model``'s parameters (default 2: fp16), tied weights counted once.
+
+    A decoder needs the very same model, so a fair size of "model-compressed
+    data" adds this to the coded bits (Delétang et al. 2023 call it the
+    *adjusted* compression rate).
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(bytes_per_parameter, bool) or not isinstance(bytes_per_parameter, int) or bytes_per_parameter < 1:
+        raise ValueError(f"bytes_per_parameter must be a positive int (2 for fp16), got {bytes_per_parameter!r}")
+    unique = {id(p): p.numel() for p in model.parameters()}
+    return int(sum(unique.values())) * bytes_per_parameter
+
+
+def _check_models(models) -> dict:
+    if not isinstance(models, dict) or not all(isinstance(k, str) for k in models):
+        raise TypeError("models must be a dict: name (str) -> torch.nn.Module, e.g. {'GPT d64': model}")
+    for name, model in models.items():
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"models[{name!r}] must be a torch.nn.Module, got {type(model).__name__}")
+    return models
+
+
+def compression_table(data: bytes, models: dict | None = None, bytes_per_parameter: int = 2) -> list[dict]:
+    """Every compressor on the same ``data``: one row per compressor, classical first.
+
+    models: name -> byte-level model (coded for real with ``compress``).
+    Each row has ``name``, ``kind`` ('classical' | 'model'), ``bytes`` (coded
+    size), ``ratio`` (raw / coded), ``bits_per_char`` (8 · coded / raw: per
+    byte, equal to per character on ASCII text), ``model_bytes`` (0 for
+    classical: their code is a few hundred KB shared by everyone),
+    ``bits_per_char_with_model`` (coded size plus the model's fp16 parameters).
+    """
+    data = _check_bytes("data", data)
+    if not data:
+        raise ValueError("data is empty; compare compressors on at least one byte")
+    models = _check_models({} if models is None else models)
+    rows = []
+    names = {"gzip": "gzip -9", "bz2": "bz2 -9", "lzma": "xz -9e"}
+    for key, size in classical_sizes(data).items():
+        rows.append({"name": names[key], "kind": "classical", "bytes": size, "model_bytes": 0})
+    for name, model in models.items():
+        rows.append({"name": name, "kind": "model", "bytes": len(compress(model, data)),
+                     "model_bytes": model_size_bytes(model, bytes_per_parameter)})
+    for row in rows:
+        row["ratio"] = len(data) / row["bytes"]
+        row["bits_per_char"] = 8 * row["bytes"] / len(data)
+        row["bits_per_char_with_model"] = 8 * (row["bytes"] + row["model_bytes"]) / len(data)
+    return rows
+
+
+def rate_by_length(data: bytes, lengths, models: dict | None = None, progress: bool = True) -> dict[str, list[float]]:
+    """Bits per character of each compressor on the first ``L`` bytes of ``data``, for each ``L``.
+
+    Returns ``{"gzip -9": [...], "bz2 -9": [...], "xz -9e": [...], <model names>: [...]}``,
+    one value per length, from real coded sizes (``compress``), header included.
+    ``progress`` shows a bar over the lengths.
+    """
+    from tqdm.auto import tqdm
+
+    data = _check_bytes("data", data)
+    lengths = [int(n) for n in lengths]
+    if not lengths or any(n < 1 or n > len(data) for n in lengths):
+        raise ValueError(f"lengths must be a non-empty list of ints in 1..len(data) = {len(data)}, got {lengths}")
+    models = _check_models({} if models is None else models)
+    out: dict[str, list[float]] = {"gzip -9": [], "bz2 -9": [], "xz -9e": []}
+    out.update({name: [] for name in models})
+    for n in tqdm(lengths, desc="coding prefixes", unit="length", disable=not progress, leave=False):
+        part = data[:n]
+        for key, size in zip(("gzip -9", "bz2 -9", "xz -9e"), classical_sizes(part).values()):
+            out[key].append(8 * size / n)
+        for name, model in models.items():
+            out[name].append(8 * len(compress(model, part)) / n)
+    return out
+
+
+# ---------------------------------------------------------------- knowing the rule (MDL in miniature)
+_MAX_RESIDUAL_SYMBOLS = 4096
+
+
+def _zigzag(n: int) -> int:
+    return 2 * n if n >= 0 else -2 * n - 1
+
+
+def _unzigzag(z: int) -> int:
+    return z // 2 if z % 2 == 0 else -(z + 1) // 2
+
+
+def _check_int_sequence(name: str, seq) -> list[int]:
+    if isinstance(seq, (str, bytes, bytearray)):
+        raise TypeError(f"{name} must be a sequence of integers, got {type(seq).__name__}; "
+                        "parse text first, e.g. [int(x) for x in text.split(',')]")
+    arr = np.asarray(seq)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of integers, got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.integer) or arr.dtype == object):
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    values = [int(v) for v in arr.tolist()]
+    if arr.dtype == object and any(not isinstance(v, (int, np.integer)) or isinstance(v, bool) for v in arr.tolist()):
+        raise TypeError(f"{name} must hold integers only")
+    return values
+
+
+def fit_progression(seq) -> tuple[int, int]:
+    """The arithmetic progression ``start + step · i`` that best explains the integers ``seq``.
+
+    ``step`` is the median of successive differences and ``start`` the median
+    of ``seq[i] - step · i`` (both rounded): exact for a clean progression,
+    robust to small noise. Returns ``(start, step)``.
+    """
+    values = _check_int_sequence("seq", seq)
+    if len(values) == 1:
+        return values[0], 0
+    arr = np.array(values, dtype=np.float64)
+    step = int(np.round(np.median(np.diff(arr))))
+    start = int(np.round(np.median(arr - step * np.arange(len(arr)))))
+    return start, step
+
+
+def rule_code(seq) -> bytes:
+    """A minimum-description-length code of integers: the rule, then what the rule can't explain.
+
+    The description is ``count, start, step`` of the fitted arithmetic
+    progression (``fit_progression``), then the residuals ``seq[i] - (start +
+    step·i)``: their smallest value and the number of distinct values ``K`` in
+    their range; if ``K > 1`` the residuals follow, arithmetic-coded with an
+    adaptive count table (about ``H(noise)`` bits each, plus a little to learn
+    the table). A clean progression of any length costs a few bytes; noise
+    costs its entropy. All numbers are varints (signed ones zig-zag coded).
+    ``rule_decode`` inverts it exactly.
+    """
+    values = _check_int_sequence("seq", seq)
+    start, step = fit_progression(values)
+    residuals = np.array(values, dtype=object) - (start + step * np.arange(len(values), dtype=object))
+    low, high = int(min(residuals)), int(max(residuals))
+    n_symbols = high - low + 1
+    if n_symbols > _MAX_RESIDUAL_SYMBOLS:
+        raise ValueError(f"seq strays too far from an arithmetic progression (residuals span {n_symbols} values, "
+                         f"max {_MAX_RESIDUAL_SYMBOLS}); rule_code describes a progression plus small noise")
+    head = b"".join(_varint(v) for v in (len(values), _zigzag(start), _zigzag(step), _zigzag(low), n_symbols))
+    if n_symbols == 1:
+        return head
+    encoder = ArithmeticEncoder()
+    counts = np.ones(n_symbols, dtype=np.int64)
+    for r in residuals:
+        symbol = int(r) - low
+        encoder.encode(np.concatenate([[0], np.cumsum(counts)]), symbol)
+        counts = _adapt(counts, symbol)
+    return head + encoder.finish()
+
+
+def _adapt(counts: np.ndarray, symbol: int) -> np.ndarray:
+    """The adaptive table after seeing ``symbol``: one more count, halved when the total nears 2**16."""
+    counts[symbol] += 1
+    if counts.sum() >= FREQ_TOTAL:
+        counts = (counts + 1) // 2
+    return counts
+
+
+def rule_decode(blob: bytes) -> list[int]:
+    """The integers described by ``rule_code(seq)``, exactly."""
+    blob = _check_bytes("blob", blob)
+    fields, pos = [], 0
+    for _ in range(5):
+        value, used = _read_varint(blob[pos:])
+        fields.append(value)
+        pos += used
+    count, start, step, low, n_symbols = (fields[0], _unzigzag(fields[1]), _unzigzag(fields[2]),
+                                          _unzigzag(fields[3]), fields[4])
+    if n_symbols == 1:
+        return [start + step * i + low for i in range(count)]
+    decoder = ArithmeticDecoder(blob[pos:])
+    counts = np.ones(n_symbols, dtype=np.int64)
+    out = []
+    for i in range(count):
+        symbol = decoder.decode(np.concatenate([[0], np.cumsum(counts)]))
+        out.append(start + step * i + low + symbol)
+        counts = _adapt(counts, symbol)
+    return out
+
+
+def entropy_bits(symbols) -> float:
+    """Empirical entropy ``-Σ p log2 p`` (bits per symbol) of a 1-D sequence of hashable values."""
+    arr = np.asarray(symbols)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"symbols must be a non-empty 1-D sequence, got shape {arr.shape}")
+    _, counts = np.unique(arr, return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log2(p)).sum() + 0.0)
+
+
+# ---------------------------------------------------------------- showing where the bits go
+def bits_html(text: str, bits, max_bits: float = 8.0) -> str:
+    """HTML that colours each character of ``text`` by the bits a model spent on it.
+
+    text: the decoded string. bits: ``(n_bytes,)`` bits per UTF-8 byte of
+    ``text`` (e.g. ``per_symbol_bits(model, text.encode())``); a character made
+    of several bytes gets their sum. The background goes from transparent (0
+    bits: fully predicted) to solid orange at ``max_bits`` or more; hover a
+    character to see its bits. Readable on light and dark themes.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    bits = np.asarray(bits, dtype=np.float64)
+    n_bytes = len(text.encode("utf-8"))
+    if bits.shape != (n_bytes,):
+        raise ValueError(f"bits must have one value per UTF-8 byte of text: shape ({n_bytes},), got {bits.shape}")
+    if not np.all(np.isfinite(bits)) or np.any(bits < 0):
+        raise ValueError("bits must be finite and >= 0")
+    if not isinstance(max_bits, (int, float)) or not max_bits > 0:
+        raise ValueError(f"max_bits must be a positive number, got {max_bits!r}")
+    import html as _html
+
+    spans, pos = [], 0
+    for ch in text:
+        width = len(ch.encode("utf-8"))
+        b = float(bits[pos:pos + width].sum())
+        pos += width
+        alpha = 0.85 * min(1.0, b / max_bits)
+        shown = "↵<br>" if ch == "\n" else _html.escape(ch)
+        spans.append(f"<span title='{_html.escape(repr(ch))}: {b:.2f} bits' "
+                     f"style='background:rgba(230,97,0,{alpha:.3f})'>{shown}</span>")
+    total = float(bits.sum())
+    legend = (f"<div style='font-size:85%;opacity:.8;margin-top:4px'>{len(text)} characters, {total:.0f} bits, "
+              f"{total / max(len(text), 1):.2f} bits/char · colour: transparent = 0 bits, solid = "
+              f"{max_bits:g}+ bits</div>")
+    return ("<div style='font-family:monospace;white-space:pre-wrap;line-height:1.6'>" + "".join(spans)
+            + "</div>" + legend)

@@ -157,8 +157,11 @@ def is_online(timeout: float = 1.0) -> bool:
 def set_threads() -> int:
     """Pick the torch CPU thread count; returns it.
 
-    ``NBKIT_THREADS`` wins; otherwise all cores up to 4 (the kit's models are
-    small: more threads than that cost more in synchronisation than they gain).
+    ``NBKIT_THREADS`` wins. Otherwise one thread on machines with 1-2 cores,
+    else half the cores up to 4. Measured here: on 2 shared cores (Binder, a
+    busy laptop) two OpenMP threads made the kit's small models 5-16x slower
+    than one, because threads wait for each other whenever the other core is
+    busy; the kit's matrices are too small for a second thread to pay off.
     """
     import torch
 
@@ -168,6 +171,7 @@ def set_threads() -> int:
             raise ValueError(f"NBKIT_THREADS must be a positive integer, got {env!r}")
         n = int(env)
     else:
-        n = max(1, min(4, os.cpu_count() or 1))
+        cores = os.cpu_count() or 1
+        n = 1 if cores <= 2 else min(4, cores // 2)
     torch.set_num_threads(n)
     return n

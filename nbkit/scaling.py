@@ -251,3 +251,301 @@ def chinchilla_optimal(
     G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
     n_opt = G * (C / 6) ** (beta / (alpha + beta))
     return n_opt[()], (C / (6 * n_opt))[()]  # [()] turns 0-d arrays into plain numbers
+
+
+# ---------------------------------------------------------------- sweeps, frontiers and checks (notebook 02)
+def holdout_prediction(x, loss, n_holdout: int = 1, irreducible: bool = False, n_boot: int = 200,
+                       seed: int = 0) -> tuple[PowerLawFit, np.ndarray, np.ndarray]:
+    """Fit on all but the ``n_holdout`` largest ``x`` and predict those: an honest test of a law.
+
+    Returns ``(fit, predicted, measured)``; the last two have shape ``(n_holdout,)``
+    and follow increasing ``x``. A law that only describes its points, without
+    predicting new ones, is a curve fit, not a scaling law.
+    """
+    x, loss = _check_positive_1d("x", x), _check_positive_1d("loss", loss)
+    if len(x) != len(loss):
+        raise ValueError(f"x and loss must have the same length, got {len(x)} and {len(loss)}")
+    if isinstance(n_holdout, bool) or not isinstance(n_holdout, (int, np.integer)) or n_holdout < 1:
+        raise ValueError(f"n_holdout must be a positive int, got {n_holdout!r}")
+    order = np.argsort(x, kind="stable")
+    x, loss = x[order], loss[order]
+    if len(x) - n_holdout < (4 if irreducible else 3):
+        raise ValueError(f"holding out {n_holdout} of {len(x)} points leaves too few to fit; "
+                         "add points or hold out fewer")
+    fit = fit_power_law(x[:-n_holdout], loss[:-n_holdout], irreducible=irreducible, n_boot=n_boot, seed=seed)
+    return fit, fit.predict(x[-n_holdout:]), loss[-n_holdout:]
+
+
+def compute_frontier(flops, loss) -> np.ndarray:
+    """Indices of the compute-efficient frontier: points no cheaper point beats.
+
+    ``flops`` ``(n,)`` and ``loss`` ``(n,)``: e.g. every evaluation of every run
+    of a sweep (C = 6·N·tokens so far). A point is on the frontier when its
+    loss is lower than that of every point with less compute. Returns indices
+    sorted by compute (Kaplan et al. 2020, Fig. 1 left, plot this envelope).
+    """
+    flops, loss = _check_positive_1d("flops", flops), _check_positive_1d("loss", loss)
+    if len(flops) != len(loss):
+        raise ValueError(f"flops and loss must have the same length, got {len(flops)} and {len(loss)}")
+    order = np.lexsort((loss, flops))
+    best, keep = np.inf, []
+    for i in order:
+        if loss[i] < best:
+            keep.append(i)
+            best = loss[i]
+    return np.array(keep, dtype=int)
+
+
+def _find_crossing(n_grid: np.ndarray, excess: np.ndarray, target: float) -> float:
+    """Where a falling curve ``excess(n)`` crosses ``target``, interpolated in log-log; NaN if it does not."""
+    below = np.nonzero(excess <= target)[0]
+    if len(below) == 0 or below[0] == 0:
+        return float("nan")
+    i = below[0]
+    lx, ly = np.log(n_grid[i - 1:i + 1]), np.log(excess[i - 1:i + 1])
+    if ly[0] == ly[1]:
+        return float(n_grid[i])
+    return float(np.exp(lx[0] + (np.log(target) - ly[0]) * (lx[1] - lx[0]) / (ly[1] - ly[0])))
+
+
+def _check_k_target(n_classes, target, name) -> None:
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
+    if not isinstance(target, (int, float)) or not 0 < target < 1:
+        raise ValueError(f"{name} must be a number in (0, 1) nats, got {target!r}")
+
+
+def distribution_samples_needed(n_classes: int, target_kl: float = 0.01, trials: int = 100,
+                                seed: int = 0) -> float:
+    """Samples needed to learn a ``n_classes``-way distribution to an expected KL of ``target_kl`` nats.
+
+    The true distribution is drawn from a flat Dirichlet; the learner counts
+    ``n`` samples and predicts ``(count + 1/2) / (n + K/2)`` (the
+    Krichevsky–Trofimov estimator). The expected KL(true || estimate), averaged
+    over ``trials`` draws, is measured on a grid of ``n`` around the textbook
+    value ``(K - 1) / (2 n)`` and interpolated where it crosses ``target_kl``.
+    """
+    _check_k_target(n_classes, target_kl, "target_kl")
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
+        raise ValueError(f"trials must be an int >= 2, got {trials!r}")
+    gen = config.rng(seed)
+    p = gen.dirichlet(np.ones(n_classes))
+    guess = (n_classes - 1) / (2 * target_kl)
+    n_grid = np.unique(np.geomspace(guess / 8, guess * 8, 13).round().astype(int).clip(1))
+    kl = []
+    for n in n_grid:
+        counts = gen.multinomial(int(n), p, size=trials)
+        q = (counts + 0.5) / (n + n_classes / 2)
+        kl.append(float((p * (np.log(p) - np.log(q))).sum(axis=1).mean()))
+    return _find_crossing(n_grid.astype(float), np.array(kl), target_kl)
+
+
+def softmax_samples_needed(n_classes: int, target_excess: float = 0.1, dim: int = 8, repeats: int = 2,
+                           n_test: int = 2048, grid: int = 7, seed: int = 0) -> float:
+    """Samples needed by softmax regression to come within ``target_excess`` nats of the best possible loss.
+
+    A teacher ``p(y|x) = softmax(W x)`` with ``x ~ N(0, I_dim)`` and ``n_classes``
+    outputs labels the data; a student of the same form (no bias, a tiny ridge)
+    is fitted by L-BFGS on ``n`` labelled samples. Its excess loss is the
+    expected KL(teacher || student) over ``n_test`` fresh inputs (exact, no
+    label noise), averaged over ``repeats`` data sets. Measured on ``grid``
+    values of ``n`` from 1/4 to 4 times the textbook guess (excess ``dim (K-1) / (2 n)``)
+    and interpolated. Cost grows like ``K**2``: K = 64 takes a few seconds.
+    """
+    import torch
+
+    _check_k_target(n_classes, target_excess, "target_excess")
+    for name, value in (("dim", dim), ("repeats", repeats), ("n_test", n_test), ("grid", grid)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    gen = torch.Generator().manual_seed(int(seed))
+    teacher = torch.randn(dim, n_classes, generator=gen) * (1.5 / dim**0.5)
+    x_test = torch.randn(n_test, dim, generator=gen)
+    log_p_test = torch.log_softmax(x_test @ teacher, dim=1)
+    guess = dim * (n_classes - 1) / (2 * target_excess)
+    n_grid = np.unique(np.geomspace(guess / 4, guess * 4, max(int(grid), 2)).round().astype(int).clip(2))
+    excess = [np.mean([_softmax_excess(teacher, x_test, log_p_test, int(n), gen) for _ in range(repeats)])
+              for n in n_grid]
+    return _find_crossing(n_grid.astype(float), np.array(excess), target_excess)
+
+
+def _softmax_excess(teacher, x_test, log_p_test, n: int, gen) -> float:
+    """Excess loss (nats) of softmax regression fitted to ``n`` samples labelled by ``teacher``."""
+    import torch
+
+    dim, n_classes = teacher.shape
+    x = torch.randn(n, dim, generator=gen)
+    y = torch.multinomial(torch.softmax(x @ teacher, dim=1), 1, generator=gen)[:, 0]
+    w = torch.zeros(dim, n_classes, requires_grad=True)
+    opt = torch.optim.LBFGS([w], lr=1, max_iter=100, tolerance_grad=1e-6, tolerance_change=1e-9,
+                            history_size=10, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x @ w, y) + 1e-4 * (w * w).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        log_q = torch.log_softmax(x_test @ w, dim=1)
+        return float((log_p_test.exp() * (log_p_test - log_q)).sum(dim=1).mean())
+
+
+def ooms(factor) -> float:
+    """Orders of magnitude of a ratio: ``log10(factor)`` (1 OOM = 10x). Works on arrays."""
+    f = np.asarray(factor, dtype=float)
+    if not np.all(np.isfinite(f) & (f > 0)):
+        raise ValueError(f"factor must be finite and > 0, got {factor!r}")
+    return np.log10(f)[()]
+
+
+def combine_ooms(**ranges: tuple[float, float]) -> tuple[float, float]:
+    """Add independent gains given as ``(low, high)`` orders of magnitude: ``(sum of lows, sum of highs)``.
+
+    Gains that multiply add in OOMs: 2 OOM of compute times 1 OOM of better
+    algorithms is 3 OOM (1000x) of effective compute. E.g.
+    ``combine_ooms(compute=(2, 3), algorithms=(1, 2))`` -> ``(3, 5)``.
+    """
+    if not ranges:
+        raise ValueError("give at least one named range, e.g. compute=(2, 3)")
+    low = high = 0.0
+    for name, pair in ranges.items():
+        try:
+            lo, hi = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a (low, high) pair of numbers, got {pair!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
+            raise ValueError(f"{name} must satisfy low <= high (finite OOMs), got {pair!r}")
+        low, high = low + lo, high + hi
+    return low, high
+
+
+def plot_fit(x, loss, fits=None, *, title: str, x_label: str, y_label: str = "validation loss (nats per token)",
+             extend: tuple[float, float] | None = None, held_out=None, names=None):
+    """Log-log plot of measured points with fitted power laws drawn over ``extend`` (default: the data range).
+
+    ``fits``: a ``PowerLawFit`` or a mapping name -> fit. ``held_out``: indices
+    of points not used by the fits (drawn hollow). ``names``: hover text per
+    point. Returns a plotly figure.
+    """
+    import plotly.graph_objects as go
+
+    from . import plots
+
+    x, loss = _check_positive_1d("x", x), _check_positive_1d("loss", loss)
+    if len(x) != len(loss):
+        raise ValueError(f"x and loss must have the same length, got {len(x)} and {len(loss)}")
+    fits = {} if fits is None else ({"fit": fits} if isinstance(fits, PowerLawFit) else dict(fits))
+    held = np.zeros(len(x), dtype=bool)
+    if held_out is not None:
+        held[np.asarray(held_out, dtype=int)] = True
+    lo, hi = extend if extend is not None else (x.min(), x.max())
+    if not 0 < lo < hi:
+        raise ValueError(f"extend must be (low, high) with 0 < low < high, got {extend!r}")
+    fig = plots.figure(title, x_label, y_label, log_x=True, log_y=True)
+    grid = np.geomspace(lo, hi, 200)
+    for i, (name, fit) in enumerate(fits.items()):
+        if not isinstance(fit, PowerLawFit):
+            raise TypeError(f"fits[{name!r}] must be a PowerLawFit, got {type(fit).__name__}")
+        fig.add_trace(go.Scatter(x=grid, y=fit.predict(grid), mode="lines", name=f"{name}: {fit}",
+                                 line={"color": plots.PALETTE[(i + 1) % len(plots.PALETTE)], "dash": "dash"}))
+    text = None if names is None else [str(n) for n in names]
+    for mask, label, symbol in ((~held, "measured", "circle"), (held, "held out", "circle-open")):
+        if mask.any():
+            fig.add_trace(go.Scatter(x=x[mask], y=loss[mask], mode="markers", name=label,
+                                     text=None if text is None else [t for t, m in zip(text, mask) if m],
+                                     marker={"size": 10, "color": plots.PALETTE[0], "symbol": symbol,
+                                             "line": {"width": 2, "color": plots.PALETTE[0]}}))
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+# ---------------------------------------------------------------- the kit's size sweep (shared by notebooks 02 and 03)
+SIZE_SWEEP_TAG = "scaling-size-sweep"
+
+
+def size_sweep_plan() -> dict:
+    """The size sweep of the active profile: corpus, model shapes and training recipe.
+
+    Returns a dict with ``corpus`` (``data.corpus`` name), ``shapes`` (a list of
+    ``(d_model, n_layers, n_heads)``), ``context``, ``batch_size``, ``steps``
+    (the same token budget for every size) and ``seed``. Notebook 02 trains it;
+    notebook 03 reuses the same runs (``size_sweep()`` finds them in the cache).
+
+    Why context 16 on the CPU profiles: with learned position embeddings, tiny
+    models trained for ~1000 steps at context 32-64 sat on a loss plateau for a
+    seed-dependent number of steps, which scrambled the order of the sizes;
+    at context 16 they leave it early and the sweep is orderly and cheaper. The
+    smoke sweep (300 steps) uses one-layer models only: at that budget two-layer
+    ones had not yet left the plateau.
+    """
+    return {
+        "corpus": config.pick("topics", "docs", "docs"),
+        "shapes": config.pick(
+            smoke=[(8, 1, 2), (16, 1, 4), (32, 1, 4), (48, 1, 4), (64, 1, 4)],
+            default=[(8, 1, 2), (12, 1, 4), (16, 1, 4), (24, 1, 4), (32, 1, 4), (32, 2, 4), (48, 2, 4), (64, 2, 4)],
+            full=[(16, 1, 4), (32, 1, 4), (32, 2, 4), (64, 2, 4), (96, 3, 4), (128, 4, 4), (192, 4, 6), (256, 6, 8)],
+        ),
+        "context": config.pick(16, 16, 64),
+        "batch_size": config.pick(64, 64, 64),
+        "steps": config.pick(300, 1200, 6000),
+        "seed": 0,
+    }
+
+
+_DATA_CACHE: dict = {}
+
+
+def sweep_data(corpus: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_ids, val_ids)`` of a corpus as byte ids, split by ``data.train_val_split`` (kept in memory)."""
+    from . import data
+
+    if corpus not in _DATA_CACHE:
+        _DATA_CACHE[corpus] = data.train_val_split(data.encode(data.corpus(corpus)))
+    return _DATA_CACHE[corpus]
+
+
+def sweep_configs(plan: dict) -> list:
+    """The ``ModelConfig`` of each shape of a plan (GPTs over bytes)."""
+    from .models import ModelConfig
+
+    try:
+        return [ModelConfig(kind="gpt", d_model=d, n_layers=layers, n_heads=heads, context=plan["context"])
+                for d, layers, heads in plan["shapes"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"plan must be a dict like size_sweep_plan() returns ({exc})") from None
+
+
+def size_sweep(progress: bool = True) -> list:
+    """Train (or load from the cache) the size sweep of the active profile; returns its ``Run``s by size.
+
+    One progress bar over the whole sweep. The runs carry the tag
+    ``SIZE_SWEEP_TAG``, so ``runs.list_runs(tag=SIZE_SWEEP_TAG)`` finds them.
+    """
+    from . import runs
+
+    plan = size_sweep_plan()
+    train_ids, val_ids = sweep_data(plan["corpus"])
+    configs = sweep_configs(plan)
+    labels = [f"d{c.d_model} L{c.n_layers}" for c in configs]
+    return runs.sweep(configs, train_ids, val_ids, steps=plan["steps"], batch_size=plan["batch_size"],
+                      seed=plan["seed"], labels=labels, tag=SIZE_SWEEP_TAG, progress=progress, desc="size sweep")
+
+
+def curve_points(run_list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every validation point of every run: ``(flops, loss, run_index)``, each ``(n_points,)``.
+
+    ``flops`` = 6·N·(tokens seen at that evaluation), N non-embedding; points at
+    0 tokens are dropped. Feed them to ``compute_frontier``.
+    """
+    flops, loss, owner = [], [], []
+    for i, run in enumerate(run_list):
+        for tokens, value in zip(run.history.val_tokens, run.history.val_loss):
+            if tokens > 0:
+                flops.append(6.0 * run.n_params * tokens)
+                loss.append(value)
+                owner.append(i)
+    if not flops:
+        raise ValueError("the runs have no validation points with tokens > 0")
+    return np.array(flops), np.array(loss), np.array(owner)

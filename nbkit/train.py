@@ -232,3 +232,27 @@ def loss_by_position(model: nn.Module, batches: Callable[[], Batch], n_batches: 
         per = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(0)
         total = per if total is None else total + per
     return total / n_batches
+
+
+@torch.no_grad()
+def recall_accuracy(model: nn.Module, distances, n_examples: int = 256, n_pairs: int = 1,
+                    seed: int = 0) -> dict[int, float]:
+    """Accuracy on the recall task (``data.recall_batch``) at each gap in ``distances``.
+
+    Fresh examples, the same ones for every model (seeded per distance).
+    Returns ``{distance: fraction right}``; chance is 1/8 = 0.125.
+    """
+    from .data import recall_batch
+
+    distances = [distances] if isinstance(distances, int) else list(distances)
+    if not distances or any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in distances):
+        raise ValueError(f"distances must be non-negative ints, got {distances!r}")
+    if isinstance(n_examples, bool) or not isinstance(n_examples, int) or n_examples < 1:
+        raise ValueError(f"n_examples must be an int >= 1, got {n_examples!r}")
+    out = {}
+    for d in distances:
+        gen = torch.Generator().manual_seed(seed * 100_003 + d)
+        device = next(model.parameters()).device
+        x, y = (t.to(device) for t in recall_batch(n_examples, d, n_pairs=n_pairs, generator=gen))
+        out[d] = accuracy(model, lambda: (x, y), 1)
+    return out
