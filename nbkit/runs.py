@@ -373,9 +373,10 @@ def run_cached(cfg: ModelConfig, train_ids, val_ids, *, steps: int, batch_size: 
     ``default_lr(cfg.d_model)``), linear warm-up over ``warmup`` steps then
     cosine to 10 %. eval_every: validation interval in steps (None: steps // 10;
     every evaluation uses the same 8 validation batches). seed: initialisation
-    and batch order. label: a name for plots and bars. tag: a free word stored
-    with the run so other notebooks can find it (``list_runs(tag=...)``); not
-    part of the key.
+    and batch order (training re-seeds the global generators with it, like
+    ``config.seed_everything``). label: a name for plots and bars. tag: a free
+    word stored with the run so other notebooks can find it
+    (``list_runs(tag=...)``); not part of the key.
     """
     recipe = _recipe(cfg, train_ids, val_ids, steps, batch_size, lr, warmup, weight_decay, eval_every, seed)
     key = _key_of(cfg, recipe)
