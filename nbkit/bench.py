@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn as nn
+from torch import nn
 
 from .data import IGNORE
 

@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 KINDS = ("rnn", "lstm", "gpt")
 

@@ -4,7 +4,8 @@ A *run* is one model trained with one recipe on one data set. Its **key** is a
 hash of everything that decides the result: the ``ModelConfig``, the training
 recipe (steps, batch size, learning rate, warm-up, weight decay, evaluation
 interval, seed), a fingerprint of the train and validation ids, the scale
-profile and the device type. Finished runs live in ``config.cache_dir()/runs/``:
+profile, the device type, and the versions of torch and of the model and
+training code (``code_version()``). Finished runs live in ``config.cache_dir()/runs/``:
 
 - ``<key>.json``: the metadata (config, recipe, parameter counts, final loss,
   loss by position, wall time) and the ``History`` of training; small, so
@@ -47,7 +48,7 @@ from . import config
 from .models import ModelConfig, build_model, count_parameters, training_flops
 from .train import History, train
 
-RUN_FORMAT = 1  # bump when the training code changes what a key means
+RUN_FORMAT = 1  # bump when this module changes what a key means
 EVAL_WINDOWS = 1024  # fixed validation windows behind ``Run.final_loss`` (16k-64k tokens)
 
 
@@ -144,6 +145,26 @@ def fingerprint(ids: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
+_CODE_HASH: str | None = None
+
+
+def code_version() -> str:
+    """A short hash of the source of ``nbkit.models`` and ``nbkit.train``: part of every key,
+    so a change to the model or the training loop never reuses stale runs."""
+    global _CODE_HASH
+    if _CODE_HASH is None:
+        import inspect
+
+        from . import models
+        from . import train as train_module
+
+        h = hashlib.sha256()
+        for module in (models, train_module):
+            h.update(inspect.getsource(module).encode())
+        _CODE_HASH = h.hexdigest()[:12]
+    return _CODE_HASH
+
+
 def _recipe(cfg, train_ids, val_ids, steps, batch_size, lr, warmup, weight_decay, eval_every, seed) -> dict:
     if not isinstance(cfg, ModelConfig):
         raise TypeError(f"cfg must be a nbkit.models.ModelConfig, got {type(cfg).__name__}")
@@ -165,6 +186,8 @@ def _recipe(cfg, train_ids, val_ids, steps, batch_size, lr, warmup, weight_decay
         raise ValueError(f"token ids must lie in 0..{cfg.vocab - 1} (the config's vocab)")
     return {
         "format": RUN_FORMAT,
+        "code": code_version(),
+        "torch": torch.__version__,
         "steps": int(steps),
         "batch_size": int(batch_size),
         "lr": float(lr),

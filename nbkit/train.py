@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from .data import IGNORE
@@ -85,10 +85,10 @@ def plot_histories(histories: list[History], x: str = "step", bits: bool = True,
         colour = plots.PALETTE[i % len(plots.PALETTE)]
         if not validation_only:
             fig.add_trace(go.Scatter(x=getattr(h, x), y=[v * scale for v in h.train_loss], name=f"{h.label} train",
-                                     mode="lines", line=dict(color=colour, dash="dot"), opacity=0.6))
+                                     mode="lines", line={"color": colour, "dash": "dot"}, opacity=0.6))
         vx = {"step": h.val_step, "tokens": h.val_tokens, "seconds": h.val_seconds}[x]
         fig.add_trace(go.Scatter(x=vx, y=[v * scale for v in h.val_loss], name=f"{h.label} validation",
-                                 mode="lines+markers", line=dict(color=colour)))
+                                 mode="lines+markers", line={"color": colour}))
     return fig
 
 
@@ -253,6 +253,6 @@ def recall_accuracy(model: nn.Module, distances, n_examples: int = 256, n_pairs:
     for d in distances:
         gen = torch.Generator().manual_seed(seed * 100_003 + d)
         device = next(model.parameters()).device
-        x, y = (t.to(device) for t in recall_batch(n_examples, d, n_pairs=n_pairs, generator=gen))
-        out[d] = accuracy(model, lambda: (x, y), 1)
+        batch = tuple(t.to(device) for t in recall_batch(n_examples, d, n_pairs=n_pairs, generator=gen))
+        out[d] = accuracy(model, lambda batch=batch: batch, 1)
     return out

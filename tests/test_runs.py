@@ -133,3 +133,11 @@ def test_bad_input(ids):
         runs.sweep([CFG], train_ids, val_ids, steps=3, labels=["a", "b"])
     with pytest.raises(TypeError, match="tag"):
         runs.list_runs(tag=3)
+
+
+def test_key_changes_with_the_code(ids, monkeypatch):
+    train_ids, val_ids = ids
+    before = runs.run_key(CFG, train_ids, val_ids, steps=6)
+    assert len(runs.code_version()) == 12
+    monkeypatch.setattr(runs, "_CODE_HASH", "0" * 12)
+    assert runs.run_key(CFG, train_ids, val_ids, steps=6) != before
