@@ -8,15 +8,6 @@ import torch
 from nbkit import bench, models
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one thread is fastest, and it avoids OpenMP stalls when the CPU is shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_time_call_returns_median_seconds():
     calls = []
     seconds = bench.time_call(lambda: calls.append(1), repeats=3, warmup=2)

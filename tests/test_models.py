@@ -6,15 +6,6 @@ import torch
 from nbkit import models
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one thread is fastest, and it avoids OpenMP stalls when the CPU is shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def tiny(kind, **kw):
     fields = {"kind": kind, "vocab": 20, "d_model": 16, "n_layers": 2, "n_heads": 2, "context": 12}
     fields.update(kw)

@@ -10,15 +10,6 @@ import torch
 from nbkit import data, models, train
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one thread is fastest, and it avoids OpenMP stalls when the CPU is shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def copy_task(seed=0):
     """Predict the current token (shifted copy): learnable in a few dozen steps."""
     gen = torch.Generator().manual_seed(seed)
@@ -118,3 +109,15 @@ def test_history_plots():
         train.plot_histories([h], x="epochs")
     with pytest.raises(TypeError, match="History"):
         train.plot_histories([])
+
+
+def test_recall_accuracy_per_distance():
+    torch.manual_seed(0)
+    model = models.build_model(kind="gpt", vocab=data.RECALL_VOCAB, d_model=16, n_heads=2, n_layers=1, context=20)
+    acc = train.recall_accuracy(model, [1, 4], n_examples=64, seed=3)
+    assert list(acc) == [1, 4] and all(0.0 <= a <= 1.0 for a in acc.values())
+    assert train.recall_accuracy(model, 4, n_examples=64, seed=3) == {4: acc[4]}  # same examples, same answer
+    with pytest.raises(ValueError, match="distances"):
+        train.recall_accuracy(model, [-1])
+    with pytest.raises(ValueError, match="n_examples"):
+        train.recall_accuracy(model, [1], n_examples=0)
