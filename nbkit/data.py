@@ -150,13 +150,14 @@ def recall_batch(batch_size: int, distance: int | tuple[int, int], n_pairs: int 
     ``distance`` is an int or a ``(low, high)`` range drawn per batch.
     Returns ``x`` of shape ``(batch, 2*n_pairs + distance + 3)`` and ``y`` of the
     same shape, ``IGNORE`` everywhere except the last position (the value).
-    Chance accuracy is ``1 / RECALL_VALUES`` = 0.125.
+    Chance accuracy is ``1 / RECALL_VALUES`` = 0.125. ``generator``: a seeded
+    ``torch.Generator`` for reproducible batches; None draws from torch's global one.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if not 1 <= n_pairs <= RECALL_KEYS:
         raise ValueError(f"n_pairs must be in 1..{RECALL_KEYS}, got {n_pairs}")
-    gen = generator or torch.Generator().manual_seed(0)
+    gen = generator  # None: torch's global generator, seeded by nbkit.setup()
     if isinstance(distance, tuple):
         lo, hi = distance
         if not 0 <= lo <= hi:
@@ -252,7 +253,7 @@ def order_batch(batch_size: int, length: int, n_marks: int = 2,
     if n_marks > RECALL_KEYS:
         raise ValueError(f"n_marks must be at most {RECALL_KEYS}, got {n_marks}")
     _check_positive_int("length", length, n_marks)
-    gen = generator or torch.Generator().manual_seed(0)
+    gen = generator  # None: torch's global generator, seeded by nbkit.setup()
     x = torch.randint(0, RECALL_DISTRACT, (batch_size, length), generator=gen) + RECALL_KEYS + RECALL_VALUES
     places = torch.argsort(torch.rand(batch_size, length, generator=gen), dim=1)[:, :n_marks]
     marks = torch.argsort(torch.rand(batch_size, RECALL_KEYS, generator=gen), dim=1)[:, :n_marks]
