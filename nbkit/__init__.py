@@ -12,7 +12,7 @@ from . import config
 from .claims import claim_card, verdict
 
 __version__ = "0.1.0"
-__all__ = ["setup", "claim_card", "verdict", "config", "__version__"]
+__all__ = ["__version__", "claim_card", "config", "setup", "verdict"]
 
 
 def _version(dist: str) -> str:

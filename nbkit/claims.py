@@ -340,8 +340,8 @@ def ledger_figure(notebook: str | None = None):
     fill = [[_STATUS_COLOURS[r["status"]] + "33" for r in rows]] * len(columns)
     fig = go.Figure(go.Table(
         columnwidth=[60, 130, 380, 90, 100, 60, 380],
-        header=dict(values=[f"<b>{c}</b>" for c in columns], align="left"),
-        cells=dict(values=[[str(r[c] or "") for r in rows] for c in columns], align="left", fill_color=fill),
+        header={"values": [f"<b>{c}</b>" for c in columns], "align": "left"},
+        cells={"values": [[str(r[c] or "") for r in rows] for c in columns], "align": "left", "fill_color": fill},
     ))
     fig.update_layout(title=f"Claims and verdicts ({len(rows)} claims)", height=min(900, 140 + 48 * len(rows)))
     return fig

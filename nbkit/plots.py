@@ -20,17 +20,17 @@ _GREY = "#8a8a8a"
 
 
 def _template() -> go.layout.Template:
-    axis = dict(gridcolor="rgba(138,138,138,0.25)", zerolinecolor="rgba(138,138,138,0.5)",
-                linecolor=_GREY, ticks="outside", tickcolor=_GREY, title_standoff=8)
+    axis = {"gridcolor": "rgba(138,138,138,0.25)", "zerolinecolor": "rgba(138,138,138,0.5)",
+                "linecolor": _GREY, "ticks": "outside", "tickcolor": _GREY, "title_standoff": 8}
     return go.layout.Template(layout=go.Layout(
         colorway=PALETTE,
-        font=dict(family="Inter, Helvetica, Arial, sans-serif", size=13, color=_GREY),
-        title=dict(x=0.02, xanchor="left", font=dict(size=16)),
+        font={"family": "Inter, Helvetica, Arial, sans-serif", "size": 13, "color": _GREY},
+        title={"x": 0.02, "xanchor": "left", "font": {"size": 16}},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis=axis, yaxis=axis,
-        legend=dict(bgcolor="rgba(0,0,0,0)"),
-        margin=dict(l=60, r=20, t=60, b=55),
+        legend={"bgcolor": "rgba(0,0,0,0)"},
+        margin={"l": 60, "r": 20, "t": 60, "b": 55},
         hovermode="closest",
         height=400,
     ))
@@ -87,6 +87,6 @@ def heatmap(z, title: str, x_label: str, y_label: str, x=None, y=None,
     if z.ndim != 2:
         raise ValueError(f"z must be 2-D (rows, columns), got shape {z.shape}")
     fig = figure(title, x_label, y_label)
-    fig.add_trace(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale, colorbar=dict(title=colorbar)))
+    fig.add_trace(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale, colorbar={"title": colorbar}))
     fig.update_yaxes(autorange="reversed")
     return fig

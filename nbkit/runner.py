@@ -92,7 +92,7 @@ def run_notebook(path: str | Path, scale: str | None = None, timeout: int = 1800
             client.execute()
         except CellExecutionError as exc:
             error = "\n".join(str(exc).strip().splitlines()[-6:])
-        except Exception as exc:  # a dead kernel or a timeout is a failed run, said plainly
+        except Exception as exc:  # noqa: BLE001 - a dead kernel or a timeout is a failed run, said plainly
             error = f"{type(exc).__name__}: {exc}"
     wall = time.perf_counter() - start
     out = Path(out_dir) / scale

@@ -13,7 +13,7 @@ SHARED_CLAIMS = Path(__file__).resolve().parents[2] / "shared" / "CLAIMS.md"
 def test_every_claim_of_the_ledger_document_is_in_the_package():
     if not SHARED_CLAIMS.exists():
         pytest.skip("shared/CLAIMS.md not beside the checkout")
-    ids = set(re.findall(r"^- ([A-Z]+-\d+) \(", SHARED_CLAIMS.read_text(encoding="utf-8"), flags=re.M))
+    ids = set(re.findall(r"^- ([A-Z]+-\d+) \(", SHARED_CLAIMS.read_text(encoding="utf-8"), flags=re.MULTILINE))
     assert ids and ids == set(claims.CLAIMS)
 
 

@@ -61,7 +61,7 @@ def test_run_rejects_missing_file():
 
 
 def test_module_entry_point():
-    out = subprocess.run([sys.executable, "-m", "nbkit", "ledger", "--json"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "nbkit", "ledger", "--json"], capture_output=True, text=True, check=False)
     assert out.returncode == 0 and json.loads(out.stdout)
 
 
