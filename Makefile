@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (Python >= 3.10, no GPU needed):
 #   make lab    install into .venv and open the kit in JupyterLab
-#   make test   install into .venv and run every test (unit tests + notebooks at smoke scale)
+#   make test   install into .venv, lint, and run every test (unit tests + notebooks at smoke scale)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -26,6 +26,7 @@ lab: install
 	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. notebooks/00_start_here.ipynb
 
 test: install
+	$(BIN)/ruff check nbkit tests
 	NBKIT_SCALE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q
 
 # Run notebooks headless with timing and peak memory, e.g. make smoke NB=notebooks/01_*.ipynb
