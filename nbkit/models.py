@@ -275,3 +275,20 @@ def generate(model: nn.Module, prompt: str, n_new: int = 200, temperature: float
         nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)
         ids = torch.cat([ids, nxt], dim=1)
     return decode(ids[0])
+
+
+def library_gpt2(cfg: ModelConfig) -> nn.Module:
+    """The same architecture from the ``transformers`` library: a ``GPT2LMHeadModel``
+    built from ``cfg`` (randomly initialised, nothing downloaded).
+
+    GPT-2 is what our ``GPT`` re-implements (pre-LayerNorm blocks, learned positions,
+    tied output head), so the parameter counts match exactly.
+    """
+    if not isinstance(cfg, ModelConfig) or cfg.kind != "gpt" or not cfg.positions:
+        raise ValueError("library_gpt2 needs a ModelConfig with kind='gpt' and positions=True")
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    hf = GPT2Config(vocab_size=cfg.vocab, n_positions=cfg.context, n_embd=cfg.d_model, n_layer=cfg.n_layers,
+                    n_head=cfg.n_heads, bos_token_id=0, eos_token_id=0, pad_token_id=0,
+                    resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
+    return GPT2LMHeadModel(hf)
