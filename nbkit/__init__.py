@@ -9,10 +9,10 @@ import importlib.metadata as _md
 import platform as _platform
 
 from . import config
-from .claims import claim_card, verdict
+from .claims import claim_card, decide, verdict
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "claim_card", "config", "setup", "verdict"]
+__all__ = ["__version__", "claim_card", "config", "decide", "setup", "verdict"]
 
 
 def _version(dist: str) -> str:
@@ -22,7 +22,7 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def setup(seed: int = config.DEFAULT_SEED, quiet: bool = False) -> dict:
+def setup(seed: int | None = None, quiet: bool = False) -> dict:
     """Prepare a notebook: seed everything, pick device and threads, set the plot look.
 
     Prints one short line each for profile, device, seed and versions (unless
@@ -32,7 +32,7 @@ def setup(seed: int = config.DEFAULT_SEED, quiet: bool = False) -> dict:
 
     from . import plots
 
-    seed = config.seed_everything(seed)
+    seed = config.seed_everything(config.base_seed() if seed is None else seed)
     threads = config.set_threads()
     dev = config.device()
     plots.use_template()

@@ -107,6 +107,24 @@ def seed_everything(seed: int = DEFAULT_SEED) -> int:
     return int(seed)
 
 
+def base_seed() -> int:
+    """The run's base seed: ``NBKIT_SEED`` (default 0). Change it to repeat a notebook with other seeds."""
+    env = os.environ.get("NBKIT_SEED", "").strip()
+    if not env:
+        return DEFAULT_SEED
+    if not env.isdigit():
+        raise ValueError(f"NBKIT_SEED must be a non-negative integer, got {env!r}")
+    return int(env)
+
+
+def seeds(n: int) -> list[int]:
+    """``n`` consecutive seeds starting at ``base_seed()``: the seeds of one experiment's repeats."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer (how many seeds), got {n!r}")
+    start = base_seed()
+    return list(range(start, start + int(n)))
+
+
 def rng(seed: int = DEFAULT_SEED) -> np.random.Generator:
     """A NumPy generator for data that must not depend on global state."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
