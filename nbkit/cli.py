@@ -1,4 +1,4 @@
-"""The command line: ``python -m nbkit doctor | run NOTEBOOK... | ledger``."""
+"""The command line: ``python -m nbkit doctor | run NOTEBOOK... | ledger [--scale S] [--history] [--markdown]``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import __version__, assets, claims, config
+from . import __version__, assets, config, ledger
 
 
 def _doctor(_args) -> int:
@@ -48,13 +48,18 @@ def _run(args) -> int:
 
 
 def _ledger(args) -> int:
-    rows = claims.ledger()
+    if args.markdown:
+        print(ledger.markdown(args.scale or "default"))
+        return 0
+    rows = ledger.history(scale=args.scale) if args.history else ledger.table(scale=args.scale)
     if args.json:
         print(json.dumps(rows, indent=1, ensure_ascii=False))
         return 0
     for r in rows:
-        where = f"[{r['scale']}]" if r["scale"] else ""
-        print(f"{r['id']:<8} {r['notebook']:<24} {r['status']:<17} {where:<10} {r['evidence']}")
+        cid = r.get("id") or r["claim"]
+        when = f"{r.get('recorded') or '':<26}" if args.history else ""
+        where = f"[{r['scale']}]" if r.get("scale") else ""
+        print(f"{when}{cid:<8} {r['notebook']:<24} {r['status']:<17} {where:<10} {r.get('evidence', '')}")
     return 0
 
 
@@ -68,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     led = sub.add_parser("ledger", help="every claim with its measured verdict")
     led.add_argument("--json", action="store_true", help="print a JSON list")
+    led.add_argument("--scale", choices=config.SCALES, default=None, help="only verdicts measured at this profile")
+    led.add_argument("--history", action="store_true", help="every recorded verdict, oldest first")
+    led.add_argument("--markdown", action="store_true", help="a Markdown table of one profile (default: default)")
     args = parser.parse_args(argv)
     try:
         config.scale()

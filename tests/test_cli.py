@@ -75,3 +75,17 @@ def test_assets_listing_and_require():
     if missing:
         with pytest.raises(ModuleNotFoundError, match="pip install"):
             assets.require(missing[0].name)
+
+
+def test_ledger_history_scale_and_markdown(capsys):
+    from nbkit import ledger
+
+    ledger.append({"claim": "COMP-3", "status": "supported", "scale": "smoke", "notebook": "03_compression"})
+    ledger.append({"claim": "COMP-3", "status": "not supported", "scale": "default", "notebook": "03_compression"})
+    assert cli.main(["ledger", "--history"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("COMP-3") == 2
+    assert cli.main(["ledger", "--scale", "smoke"]) == 0
+    assert "COMP-3   03_compression           supported" in capsys.readouterr().out
+    assert cli.main(["ledger", "--markdown"]) == 0
+    assert "| COMP-3 | 03_compression | not supported |" in capsys.readouterr().out
