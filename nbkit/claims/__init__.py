@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 
 from .. import config
 from .. import ledger as _ledger
-from . import arch, comp, conv, cost, emb, lim, rag, scale  # noqa: F401  (registers the claims)
+from . import arch, comp, conv, cost, emb, lim, rag  # noqa: F401  (importing registers the claims)
+from . import scale as _scale  # noqa: F401
 from .cards import STATUS_COLOURS, Card, card
 from .registry import CLAIMS, NOTEBOOKS, SOURCES, STATUSES, Claim, Rule, check_measured, claims_for, get
 

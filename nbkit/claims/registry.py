@@ -60,12 +60,12 @@ def _names_in(expression: str) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            raise ValueError(f"condition {expression!r} uses {type(node).__name__}; only arithmetic, "
+            raise ValueError(f"condition {expression!r} uses {type(node).__name__}; only arithmetic, "  # noqa: TRY004
                              "comparisons, and/or/not and abs/min/max/sqrt are allowed")
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
             raise ValueError(f"condition {expression!r} calls something other than abs/min/max/sqrt")
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, bool)):
-            raise ValueError(f"condition {expression!r} holds a non-numeric constant {node.value!r}")
+            raise ValueError(f"condition {expression!r} holds a non-numeric constant {node.value!r}")  # noqa: TRY004
         if isinstance(node, ast.Name) and node.id not in _FUNCTIONS and node.id not in ("True", "False"):
             names.add(node.id)
     return names
