@@ -53,9 +53,16 @@ def test_split_is_by_document_and_deterministic():
         corpus.documents("wikipedia")
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory):
+    """One cache for the real-corpus tests, so the stdlib docstrings are collected once."""
+    return tmp_path_factory.mktemp("corpus-cache")
+
+
 @pytest.mark.parametrize("name,fraction,seed", [("topics", 0.2, 0), ("docs", 0.1, 0), ("docs", 0.1, 1)])
-def test_real_corpus_held_out_overlap_is_at_most_one_percent(name, fraction, seed):
+def test_real_corpus_held_out_overlap_is_at_most_one_percent(name, fraction, seed, shared_cache, monkeypatch):
     """All 64-byte spans of the held-out text, hashed: at most 1 % may occur verbatim in training."""
+    monkeypatch.setenv("NBKIT_CACHE", str(shared_cache))
     s = corpus.split(name, val_fraction=fraction, seed=seed)
     overlap = corpus.span_overlap(s.val_text, s.train_text)
     print(f"{name} (held out {fraction:.0%}, seed {seed}): {overlap:.3%} of held-out 64-byte spans in train")
