@@ -25,7 +25,14 @@ The scheme used by ``compress`` / ``decompress``
   always run the model on the same shape: a different batch size or length can
   change floating-point rounding and derail the decoder. Decode with the same
   model, on the same kind of machine (CPU vs GPU, same torch) as encoding.
-* The blob is ``varint(len(data))`` followed by the coder's bits.
+* With a KV cache (models that have ``new_cache()``, like the kit's GPT, and
+  ``kv_cache=True``, the default), encoder and decoder both feed the model one
+  position of every chunk at a time, ``(n_chunks, 1)``, keeping the keys and
+  values of earlier positions: the decoder's ``context_length`` runs then cost
+  one window in total instead of one window each. Both sides do the very same
+  computations, so their frequencies agree bit for bit.
+* The blob is ``varint(2·len(data) + used_kv_cache)`` followed by the coder's
+  bits; ``decompress`` reads from the header which of the two ways to run the model.
 
 The coder is the classic 32-bit integer coder of Witten, Neal and Cleary (1987)
 with "pending bits" for the straddling-the-middle case. Memory grows like 1 KB
@@ -216,6 +223,20 @@ def _logits(model: torch.nn.Module, ids: torch.Tensor) -> torch.Tensor:
     return out.float().cpu()
 
 
+def _column_logits(model: torch.nn.Module, cache, column: torch.Tensor) -> torch.Tensor:
+    """Logits ``(n_chunks, 256)`` float32 on the CPU for one new position ``column`` ``(n_chunks, 1)``,
+    read after the positions already in ``cache`` (extended in place)."""
+    param = next(model.parameters(), None)
+    out = model(column.to(param.device) if param is not None else column, cache=cache)
+    if tuple(out.shape) != (*column.shape, N_SYMBOLS):
+        raise ValueError(f"model must return logits of shape (batch, time, 256), got {tuple(out.shape)}")
+    return out[:, -1].float().cpu()
+
+
+def _has_cache(model: torch.nn.Module) -> bool:
+    return callable(getattr(model, "new_cache", None))
+
+
 def _cum_tables(logits: torch.Tensor) -> np.ndarray:
     """Cumulative tables ``(rows, 257)`` int64 from logits ``(rows, 256)``: float32 softmax, then float64."""
     freqs = probs_to_freqs(torch.softmax(logits, dim=-1).double().numpy())
@@ -247,43 +268,63 @@ def _chunk_lengths(n: int, ctx: int) -> np.ndarray:
     return np.minimum(ctx, n - ctx * np.arange(n_chunks))
 
 
-def compress(model: torch.nn.Module, data: bytes) -> bytes:
-    """Compress ``data`` with ``model``'s next-byte predictions; ``decompress`` inverts it exactly."""
+def compress(model: torch.nn.Module, data: bytes, kv_cache: bool = True) -> bytes:
+    """Compress ``data`` with ``model``'s next-byte predictions; ``decompress`` inverts it exactly.
+
+    kv_cache: run the model incrementally with its KV cache when it has one
+    (``new_cache()``); the choice is stored in the blob for the decoder.
+    """
     ctx = _check_model(model)
     data = _check_bytes("data", data)
+    if not isinstance(kv_cache, bool):
+        raise TypeError(f"kv_cache must be True or False, got {kv_cache!r}")
+    use_cache = kv_cache and _has_cache(model)
     if not data:
         return _varint(0)
     ids = _chunks(data, ctx)
     lengths = _chunk_lengths(len(data), ctx)
-    with _inference(model):
-        logits = _logits(model, ids)
     symbols = ids.numpy()
     encoder = ArithmeticEncoder()
-    for t in range(lengths[0]):
-        live = np.flatnonzero(lengths > t)
-        cum = _cum_tables(logits[live, t - 1]) if t else np.broadcast_to(UNIFORM_CUM, (len(live), N_SYMBOLS + 1))
-        for row, chunk in enumerate(live):
-            encoder.encode(cum[row], int(symbols[chunk, t]))
-    return _varint(len(data)) + encoder.finish()
+    with _inference(model):
+        cache = model.new_cache() if use_cache else None
+        logits = None if use_cache else _logits(model, ids)
+        for t in range(lengths[0]):
+            live = np.flatnonzero(lengths > t)
+            if not t:
+                cum = np.broadcast_to(UNIFORM_CUM, (len(live), N_SYMBOLS + 1))
+            elif use_cache:  # exactly the decoder's computation at this step
+                cum = _cum_tables(_column_logits(model, cache, ids[:, t - 1:t])[live])
+            else:
+                cum = _cum_tables(logits[live, t - 1])
+            for row, chunk in enumerate(live):
+                encoder.encode(cum[row], int(symbols[chunk, t]))
+    return _varint(2 * len(data) + use_cache) + encoder.finish()
 
 
 def decompress(model: torch.nn.Module, blob: bytes) -> bytes:
     """The original bytes from ``compress(model, data)``; needs the very same model."""
     ctx = _check_model(model)
     blob = _check_bytes("blob", blob)
-    n, header = _read_varint(blob)
+    header_value, header = _read_varint(blob)
+    n, use_cache = header_value // 2, bool(header_value % 2)
     if n == 0:
         return b""
+    if use_cache and not _has_cache(model):
+        raise ValueError("blob was coded with a KV cache (a model with new_cache()), but this model has none; "
+                         "decode with the very model that encoded it")
     lengths = _chunk_lengths(n, ctx)
     ids = torch.zeros(len(lengths), ctx, dtype=torch.long)
     decoder = ArithmeticDecoder(blob[header:])
     with _inference(model):
+        cache = model.new_cache() if use_cache else None
         for t in range(lengths[0]):
             live = np.flatnonzero(lengths > t)
-            if t:
-                cum = _cum_tables(_logits(model, ids)[live, t - 1])  # same shape as the encoder's single run
-            else:
+            if not t:
                 cum = np.broadcast_to(UNIFORM_CUM, (len(live), N_SYMBOLS + 1))
+            elif use_cache:  # read only the position decoded last; earlier ones are in the cache
+                cum = _cum_tables(_column_logits(model, cache, ids[:, t - 1:t])[live])
+            else:  # same shape as the encoder's single run
+                cum = _cum_tables(_logits(model, ids)[live, t - 1])
             ids[live, t] = torch.tensor([decoder.decode(cum[row]) for row in range(len(live))], dtype=torch.long)
     return ids.flatten()[:n].numpy().astype(np.uint8).tobytes()
 

@@ -10,6 +10,10 @@ only on tokens 0..t.
 - ``GPT``: a decoder-only Transformer (Radford et al. 2018/2019): token and
   position embeddings, pre-LayerNorm blocks of causal self-attention and an
   MLP, weights tied between input embedding and output head, as in GPT-2.
+
+The GPT can also run incrementally with a ``KVCache`` (``model(ids, cache=cache)``):
+the keys and values of tokens it has already read are kept, so each new token
+costs one position of work instead of re-reading the whole window.
 """
 
 from __future__ import annotations
@@ -49,6 +53,38 @@ class ModelConfig:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
 
 
+class KVCache:
+    """The keys and values of every attention layer for the tokens read so far: a GPT's working memory.
+
+    ``layers[i]`` is ``None`` or ``(k, v)``, each ``(batch, heads, length, d_model // heads)``.
+    Pass the same cache to successive ``GPT.forward(ids, cache=cache)`` calls: each call
+    appends the new tokens' keys and values in place, and the new tokens attend to all of them.
+    Its size grows linearly with the tokens read (``nbytes``): the "RAM" of the LLM OS analogy.
+    """
+
+    def __init__(self, n_layers: int):
+        if isinstance(n_layers, bool) or not isinstance(n_layers, int) or n_layers < 1:
+            raise ValueError(f"n_layers must be a positive int, got {n_layers!r}")
+        self.layers: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * n_layers
+
+    @property
+    def length(self) -> int:
+        """Tokens held (per sequence of the batch)."""
+        return 0 if self.layers[0] is None else self.layers[0][0].shape[2]
+
+    def nbytes(self) -> int:
+        """Bytes taken by all the cached keys and values."""
+        return sum(t.numel() * t.element_size() for kv in self.layers if kv is not None for t in kv)
+
+    def append(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Add one layer's new keys/values ``(batch, heads, new, head_dim)``; returns all of that layer's."""
+        if self.layers[layer] is not None:
+            k = torch.cat([self.layers[layer][0], k], dim=2)
+            v = torch.cat([self.layers[layer][1], v], dim=2)
+        self.layers[layer] = (k, v)
+        return k, v
+
+
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention where position t attends to positions 0..t."""
 
@@ -60,15 +96,24 @@ class CausalSelfAttention(nn.Module):
         self.keep_attention = False  # set True to store the last attention map (for plots)
         self.attention: torch.Tensor | None = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
         b, t, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=2)
         q, k, v = (z.view(b, t, self.n_heads, d // self.n_heads).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:
+            k, v = cache.append(layer, k, v)  # the new queries see every earlier token's key and value
+        past = k.shape[2] - t
         if self.keep_attention:
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
-            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
-            self.attention = scores.masked_fill(mask, float("-inf")).softmax(-1).detach()  # (b, heads, t, t)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            mask = torch.ones(t, past + t, dtype=torch.bool, device=x.device).triu(past + 1)
+            self.attention = scores.masked_fill(mask, float("-inf")).softmax(-1).detach()  # (b, heads, t, past+t)
+        if past == 0:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        elif t == 1:  # one new token may look at everything cached
+            y = F.scaled_dot_product_attention(q, k, v)
+        else:  # new token i sits at position past + i and sees keys 0..past + i
+            allowed = torch.ones(t, past + t, dtype=torch.bool, device=x.device).tril(past)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
         return self.proj(y.transpose(1, 2).reshape(b, t, d))
 
 
@@ -84,8 +129,8 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(cfg.d_model, 4 * cfg.d_model), nn.GELU(),
                                  nn.Linear(4 * cfg.d_model, cfg.d_model))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.ln1(x))
+    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+        x = x + self.attn(self.ln1(x), cache, layer)
         return x + self.mlp(self.ln2(x))
 
 
@@ -114,21 +159,31 @@ class GPT(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def hidden(self, ids: torch.Tensor) -> torch.Tensor:
+    def hidden(self, ids: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
         """Final hidden states (after the last LayerNorm), ``(B, T, d_model)``: the features a
-        classifier or probe reads."""
+        classifier or probe reads. With a ``cache``, ``ids`` continue the tokens already in it."""
+        start = 0 if cache is None else cache.length
         t = ids.shape[1]
-        if t > self.context_length and self.pos is not None:
-            raise ValueError(f"sequence length {t} exceeds the model's context of {self.context_length}")
+        if start + t > self.context_length and self.pos is not None:
+            raise ValueError(f"sequence length {start + t} exceeds the model's context of {self.context_length}"
+                             + (f" ({start} cached + {t} new)" if start else ""))
         x = self.tok(ids)
         if self.pos is not None:
-            x = x + self.pos(torch.arange(t, device=ids.device))
-        for block in self.blocks:
-            x = block(x)
+            x = x + self.pos(torch.arange(start, start + t, device=ids.device))
+        for layer, block in enumerate(self.blocks):
+            x = block(x, cache, layer)
         return self.ln_f(x)
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.head(self.hidden(ids))
+    def forward(self, ids: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+        """Logits ``(B, T, vocab)``. ``cache``: a ``KVCache`` from ``new_cache()`` that holds the
+        tokens read so far; ``ids`` are the next ones, and the cache is extended in place."""
+        if cache is not None and not isinstance(cache, KVCache):
+            raise TypeError(f"cache must be a KVCache (model.new_cache()), got {type(cache).__name__}")
+        return self.head(self.hidden(ids, cache))
+
+    def new_cache(self) -> KVCache:
+        """An empty ``KVCache`` for this model's layers."""
+        return KVCache(len(self.blocks))
 
 
 class RNNLM(nn.Module):
@@ -252,11 +307,17 @@ def _estimate_params(cfg: ModelConfig) -> int:
 
 
 @torch.no_grad()
-def generate(model: nn.Module, prompt: str, n_new: int = 200, temperature: float = 0.8, seed: int = 0) -> str:
+def generate(model: nn.Module, prompt: str, n_new: int = 200, temperature: float = 0.8, seed: int = 0,
+             cache: bool = True) -> str:
     """Sample ``n_new`` bytes after ``prompt`` from a byte-level model; returns prompt + sample as text.
 
     temperature < 1 sharpens the distribution (safer text), > 1 flattens it.
-    The window slides: only the last ``model.context_length`` bytes are fed.
+    cache: for a ``GPT``, read each new byte once and keep the keys and values of
+    earlier ones (``KVCache``). Without it (or for other models) every step re-reads
+    the last ``model.context_length`` bytes. When the cache fills the window, it
+    restarts from the most recent half window (learned positions cannot slide one
+    byte at a time), so past the window the two settings see slightly different
+    contexts; within the window they give the same text.
     """
     from .data import decode, encode
 
@@ -266,13 +327,24 @@ def generate(model: nn.Module, prompt: str, n_new: int = 200, temperature: float
         raise ValueError(f"n_new must be a non-negative int, got {n_new!r}")
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
+    if not isinstance(cache, bool):
+        raise TypeError(f"cache must be True or False, got {cache!r}")
     model.eval()
     device = next(model.parameters()).device
     ids = torch.tensor(encode(prompt), dtype=torch.long, device=device)[None]
     gen = torch.Generator(device=device).manual_seed(seed)
+    window = model.context_length
+    kv = None
     for _ in range(n_new):
-        logits = model(ids[:, -model.context_length:])[:, -1] / temperature
-        nxt = torch.multinomial(logits.softmax(-1), 1, generator=gen)
+        if not (cache and isinstance(model, GPT)):
+            logits = model(ids[:, -window:])[:, -1]
+        elif kv is not None and kv.length < window:
+            logits = model(ids[:, -1:], cache=kv)[:, -1]  # only the newest byte is new
+        else:  # first step (read the prompt), or the window is full (restart from its recent half)
+            recent = ids[:, -window:] if kv is None else ids[:, -max(1, window // 2):]
+            kv = model.new_cache()
+            logits = model(recent, cache=kv)[:, -1]
+        nxt = torch.multinomial((logits / temperature).softmax(-1), 1, generator=gen)
         ids = torch.cat([ids, nxt], dim=1)
     return decode(ids[0])
 
