@@ -115,12 +115,25 @@ class Ensemble(nn.Module):
 
     # -------------------------------------------------------------- forward passes
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        self._check_ids(ids)
+        return self._gpt(ids) if self.cfg.kind == "gpt" else self._recurrent(ids)
+
+    def hidden(self, ids: torch.Tensor) -> torch.Tensor:
+        """Each member's final hidden states ``(S, B, T, d_model)`` (what ``models.GPT.hidden`` /
+        ``RNNLM.hidden`` give for one member): the features a classifier reads."""
+        self._check_ids(ids)
+        return self._gpt(ids, head=False) if self.cfg.kind == "gpt" else self._recurrent(ids, head=False)
+
+    def _check_ids(self, ids) -> None:
         if not isinstance(ids, torch.Tensor) or ids.dim() != 3 or ids.shape[0] != self.size:
             raise ValueError(f"ids must be a tensor (S={self.size}, batch, time), got "
                              f"{tuple(ids.shape) if isinstance(ids, torch.Tensor) else type(ids).__name__}")
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.cfg.vocab):
             raise ValueError(f"ids must lie in 0..{self.cfg.vocab - 1} (the members' vocab)")
-        return self._gpt(ids) if self.cfg.kind == "gpt" else self._recurrent(ids)
+
+    def stacked_parameters(self) -> list[torch.Tensor]:
+        """Every trainable tensor, each ``(S, *member_shape)`` (what ``train`` optimizes)."""
+        return [self.param(n) for n in self.names]
 
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         table = self.param("tok.weight")  # (S, V, d): member s's rows are s·V … s·V + V - 1 of the flat table
@@ -139,7 +152,7 @@ class Ensemble(nn.Module):
         y = F.layer_norm(x, (x.shape[-1],))
         return y * self.param(f"{prefix}.weight").view(shape) + self.param(f"{prefix}.bias").view(shape)
 
-    def _gpt(self, ids: torch.Tensor) -> torch.Tensor:
+    def _gpt(self, ids: torch.Tensor, head: bool = True) -> torch.Tensor:
         s, b, t = ids.shape
         d, heads = self.cfg.d_model, self.cfg.n_heads
         if t > self.context_length and self.cfg.positions:
@@ -156,14 +169,43 @@ class Ensemble(nn.Module):
             h = F.gelu(self._linear(self._norm(x, f"{pre}.ln2"), f"{pre}.mlp.0"))
             x = x + self._linear(h, f"{pre}.mlp.2")
         x = self._norm(x, "ln_f")
-        return self._linear(x, "tok", bias=False)  # head tied to the token embedding, as in GPT-2
+        return self._linear(x, "tok", bias=False) if head else x  # head tied to the token embedding, as in GPT-2
 
-    def _recurrent(self, ids: torch.Tensor) -> torch.Tensor:
+    def _recurrent(self, ids: torch.Tensor, head: bool = True) -> torch.Tensor:
         x = self._embed(ids)  # (S, B, T, d)
         names = [n for n in self.names if n.startswith("rnn.")]
         outs = [torch.func.functional_call(self._fused[0], {n[4:]: self.param(n)[s] for n in names}, (x[s],))[0]
                 for s in range(self.size)]
-        return self._linear(torch.stack(outs), "head")
+        out = torch.stack(outs)
+        return self._linear(out, "head") if head else out
+
+
+class EnsembleClassifier(nn.Module):
+    """A classifier per member on top of an ensemble's bodies (``models.SequenceClassifier``, batched).
+
+    body: an ``Ensemble`` (e.g. S pre-trained language models, or S fresh ones);
+    its LM head is not used. ``forward(ids (S, B, T)) -> logits (S, B, n_classes)``:
+    the mean of member s's final hidden states, times member s's linear head
+    (zero-initialised, as in ``SequenceClassifier``). All weights train.
+    """
+
+    def __init__(self, body: Ensemble, n_classes: int):
+        super().__init__()
+        _check_ensemble(body)
+        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
+            raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
+        self.body, self.size, self.context_length = body, body.size, body.context_length
+        device = body.param(body.names[0]).device
+        self.weight = nn.Parameter(torch.zeros(body.size, n_classes, body.cfg.d_model, device=device))
+        self.bias = nn.Parameter(torch.zeros(body.size, n_classes, device=device))
+
+    def stacked_parameters(self) -> list[torch.Tensor]:
+        """The bodies' stacked tensors and the heads', each with the member dimension first."""
+        return self.body.stacked_parameters() + [self.weight, self.bias]
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        features = self.body.hidden(ids).mean(dim=2)  # (S, B, d)
+        return torch.baddbmm(self.bias[:, None], features, self.weight.transpose(1, 2))
 
 
 # ------------------------------------------------------------------ batches
@@ -221,7 +263,7 @@ def member_losses(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(ens: Ensemble, batches: Callable[[], Batch], n_batches: int = 4) -> list[float]:
+def evaluate(ens: Ensemble | EnsembleClassifier, batches: Callable[[], Batch], n_batches: int = 4) -> list[float]:
     """Mean loss (nats) of each member over ``n_batches`` stacked batches; a list of S floats."""
     _check_ensemble(ens)
     _check_count("n_batches", n_batches)
@@ -236,7 +278,7 @@ def evaluate(ens: Ensemble, batches: Callable[[], Batch], n_batches: int = 4) ->
 
 
 @torch.no_grad()
-def accuracy(ens: Ensemble, batches: Callable[[], Batch], n_batches: int = 1) -> list[float]:
+def accuracy(ens: Ensemble | EnsembleClassifier, batches: Callable[[], Batch], n_batches: int = 1) -> list[float]:
     """Fraction of scored positions (target not ``IGNORE``) each member gets right; S floats."""
     _check_ensemble(ens)
     _check_count("n_batches", n_batches)
@@ -255,8 +297,8 @@ def accuracy(ens: Ensemble, batches: Callable[[], Batch], n_batches: int = 1) ->
 
 
 def _check_ensemble(ens) -> None:
-    if not isinstance(ens, Ensemble):
-        raise TypeError(f"ens must be an nbkit.ensemble.Ensemble, got {type(ens).__name__}")
+    if not isinstance(ens, (Ensemble, EnsembleClassifier)):
+        raise TypeError(f"ens must be an nbkit.ensemble.Ensemble or EnsembleClassifier, got {type(ens).__name__}")
 
 
 def _check_count(name: str, value, minimum: int = 1) -> int:
@@ -272,6 +314,7 @@ def _per_member(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def _clip_per_member(params: list[torch.Tensor], max_norm: float) -> None:
     """``clip_grad_norm_`` applied to each member's gradients on their own."""
+    params = [p for p in params if p.grad is not None]
     norms = torch.stack([p.grad.reshape(p.shape[0], -1).norm(dim=1) for p in params]).norm(dim=0)  # (S,)
     scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
     for p in params:
@@ -293,6 +336,8 @@ class _AdamW:
         b1, b2 = self.betas
         corr1, corr2 = 1 - b1**self.t, math.sqrt(1 - b2**self.t)
         for p, decay, m, v in zip(self.params, self.decays, self.m, self.v):
+            if p.grad is None:  # unused (e.g. an LM head under a classifier): torch's AdamW skips it too
+                continue
             rate = _per_member(lr, p)
             if decay:
                 p.mul_(1 - rate * decay)
@@ -311,7 +356,7 @@ def _check_lrs(lr, size: int) -> list[float]:
     return values
 
 
-def train(ens: Ensemble, batches: Callable[[], Batch], *, steps: int, lr: float | Sequence[float] = 3e-3,
+def train(ens: Ensemble | EnsembleClassifier, batches: Callable[[], Batch], *, steps: int, lr: float | Sequence[float] = 3e-3,
           warmup: int = 50, weight_decay: float = 0.1, clip: float = 1.0, eval_every: int = 100,
           val_batches: Callable[[], Batch] | None = None, eval_batches: int = 4, label: str = "ensemble",
           progress: bool = True, on_step: Callable[[], None] | None = None) -> list[History]:
@@ -337,7 +382,7 @@ def train(ens: Ensemble, batches: Callable[[], Batch], *, steps: int, lr: float 
     if not isinstance(clip, (int, float)) or clip < 0:
         raise ValueError(f"clip must be a number >= 0 (0: no clipping), got {clip!r}")
     peaks = torch.tensor(_check_lrs(lr, ens.size))
-    params = [ens.param(n) for n in ens.names]
+    params = ens.stacked_parameters()
     member_dims = [p.dim() - 1 for p in params]
     opt = _AdamW(params, [weight_decay if d >= 2 else 0.0 for d in member_dims])
     histories = [History(label=f"{label} #{s}") for s in range(ens.size)]

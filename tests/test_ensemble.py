@@ -177,3 +177,38 @@ def test_bad_inputs():
         ensemble.evaluate(ens, batches, 0)
     with pytest.raises(ValueError, match="match"):
         ensemble.member_losses(torch.zeros(2, 3, 4, 5), torch.zeros(2, 3, 5, dtype=torch.long))
+
+
+@pytest.mark.parametrize("kind", ("gpt", "lstm"))
+def test_classifier_member_equals_sequence_classifier_trained_alone(kind):
+    cfg, seeds, steps = small(kind), [2, 3], 15
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 26, (2, 40, 12), generator=gen)
+    y = torch.randint(0, 3, (2, 40), generator=gen)
+    picks = [torch.randint(0, 40, (8,), generator=gen) for _ in range(steps)]
+    clf = ensemble.EnsembleClassifier(ensemble.build(cfg, seeds), 3)
+    torch.testing.assert_close(clf.body.hidden(x)[1], alone(cfg, 3).hidden(x[1]), atol=1e-5, rtol=1e-5)
+    feed = iter(picks)
+
+    def stacked():
+        idx = next(feed)
+        return x[:, idx], y[:, idx]
+
+    ensemble.train(clf, stacked, steps=steps, lr=3e-3, warmup=3, eval_every=steps, progress=False)
+    logits = clf(x)
+    assert logits.shape == (2, 40, 3)
+    for s, seed in enumerate(seeds):
+        model = models.SequenceClassifier(alone(cfg, seed), 3)
+        own = iter(picks)
+
+        def sample(s=s, own=own):
+            idx = next(own)
+            return x[s, idx], y[s, idx]
+
+        train.train(model, sample, steps=steps, lr=3e-3, warmup=3, eval_every=steps, progress=False)
+        torch.testing.assert_close(logits[s], model(x[s]), atol=2e-4, rtol=1e-4)
+    assert len(ensemble.accuracy(clf, lambda: (x, y))) == 2
+    with pytest.raises(ValueError, match="n_classes"):
+        ensemble.EnsembleClassifier(clf.body, 1)
+    with pytest.raises(TypeError, match="Ensemble"):
+        ensemble.EnsembleClassifier(alone(cfg, 0), 3)
