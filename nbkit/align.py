@@ -317,3 +317,33 @@ def compare(X, Y, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, see
     n = as_features(X).shape[0]
     return Alignment(metric, value, null, calibrate(value, float(null.mean())), p_value, n,
                      k if metric in _USES_K else None)
+
+
+# ---------------------------------------------------------------- many models at once
+def seed_pairs(n_models: int) -> list[tuple[int, int]]:
+    """Every unordered pair ``(i, j)``, i < j, of ``n_models`` models."""
+    if isinstance(n_models, bool) or not isinstance(n_models, (int, np.integer)) or n_models < 2:
+        raise ValueError(f"n_models must be an int >= 2, got {n_models!r}")
+    return [(i, j) for i in range(n_models) for j in range(i + 1, n_models)]
+
+
+def pairwise(features, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, seed=0,
+             pairs: list[tuple[int, int]] | None = None) -> list[Alignment]:
+    """``compare`` for pairs of models that embedded the same items: features ``(S, n, d)``, one slice
+    per model (e.g. the seeds of a ``toymodels.SeedMLP``). pairs: default every pair (``seed_pairs(S)``)."""
+    if hasattr(features, "detach"):
+        features = features.detach().cpu().numpy()
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 3:
+        raise ValueError(f"features must be (models, n items, d), got shape {features.shape}")
+    pairs = seed_pairs(features.shape[0]) if pairs is None else list(pairs)
+    rng = _rng(seed)
+    return [compare(features[i], features[j], metric, k=k, n_perm=n_perm, seed=rng) for i, j in pairs]
+
+
+def mean_se(values) -> tuple[float, float]:
+    """Mean and standard error (sd / sqrt(n), ddof 1) of at least two numbers."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size < 2 or not np.all(np.isfinite(v)):
+        raise ValueError(f"values must hold at least two finite numbers, got {values!r}")
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
