@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -239,3 +239,197 @@ def flops_per_second(flops: float, seconds: float) -> float:
     if not (flops > 0 and seconds > 0 and math.isfinite(flops) and math.isfinite(seconds)):
         raise ValueError(f"flops and seconds must be positive and finite, got {flops}, {seconds}")
     return flops / seconds
+
+
+# ---------------------------------------------------------------- timing that survives a busy machine
+def interleaved_min(calls: Mapping[Hashable, Callable[[], object]], repeats: int = 5, warmup: int = 1,
+                    clock: str = "auto") -> dict:
+    """The MINIMUM time (seconds) of each call over ``repeats`` rounds; each round runs every call once.
+
+    calls: name -> callable (e.g. one per context length). clock: ``'cpu'``
+    measures the CPU time this process spent (``time.process_time``): the work
+    done, which does not grow while the process waits for a core that another
+    program holds; ``'wall'`` measures elapsed time; ``'auto'`` is ``'wall'`` on
+    a GPU (its work is not CPU time) and ``'cpu'`` otherwise. On a busy CPU a
+    long call is always interrupted, so wall time inflates long calls more than
+    short ones and tilts a fitted slope; CPU time does not. The minimum over
+    repeats drops the runs disturbed most (cache pollution, interrupts), and
+    interleaving spreads a burst of load over all calls. Returns
+    ``{name: seconds}`` in the order given.
+    """
+    if not isinstance(calls, Mapping) or not calls or not all(callable(f) for f in calls.values()):
+        raise TypeError("calls must be a non-empty mapping of name -> callable")
+    _check_repeats(repeats, warmup)
+    if clock not in ("auto", "cpu", "wall"):
+        raise ValueError(f"clock must be 'auto', 'cpu' or 'wall', got {clock!r}")
+    on_gpu = torch.cuda.is_available()
+    now = time.perf_counter if clock == "wall" or (clock == "auto" and on_gpu) else time.process_time
+    for _ in range(warmup):
+        for fn in calls.values():
+            fn()
+    best = {name: math.inf for name in calls}
+    for _ in range(repeats):
+        for name, fn in calls.items():
+            start = now()
+            fn()
+            if on_gpu:
+                torch.cuda.synchronize()
+            best[name] = min(best[name], now() - start)
+    return best
+
+
+def _check_lengths(lengths, name: str = "lengths") -> list[int]:
+    values = list(lengths) if isinstance(lengths, (list, tuple, range)) else None
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+        raise ValueError(f"{name} must be a non-empty list of ints >= 1, got {lengths!r}")
+    return values
+
+
+def _next_token_call(model: nn.Module, length: int, batch: int) -> Callable[[], object]:
+    """A callable that reads ONE new token after ``length`` tokens already read (cache or state kept)."""
+    from .models import GPT
+
+    device = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(length)
+    ids = torch.randint(0, model.cfg.vocab, (batch, length + 1), generator=gen).to(device)
+    with torch.no_grad():
+        if isinstance(model, GPT):
+            cache = model.new_cache()
+            model(ids[:, :length], cache=cache)
+            kept = list(cache.layers)
+
+            def step() -> None:
+                with torch.no_grad():
+                    model(ids[:, length:], cache=cache)
+                cache.layers[:] = kept  # drop the new token again: every call sees `length` cached tokens
+        else:
+            _, state = model.rnn(model.tok(ids[:, :length]))
+
+            def step() -> None:
+                with torch.no_grad():
+                    out, _ = model.rnn(model.tok(ids[:, length:]), state)
+                    model.head(out)
+    return step
+
+
+def next_token_seconds(model: nn.Module, lengths: Sequence[int], repeats: int = 7, batch: int = 1) -> dict[int, float]:
+    """Time to generate one more token after ``length`` tokens of context, for each length (seconds).
+
+    model: a kit ``GPT`` (reads the new token against its ``KVCache`` of the
+    earlier ones; its ``context`` must exceed the longest length) or ``RNNLM``
+    (carries its recurrent state: the context is summarised in a fixed-size
+    vector). Minimum over interleaved repeats (``interleaved_min``). Returns
+    ``{length: seconds}``.
+    """
+    cfg = getattr(model, "cfg", None)
+    if cfg is None or not hasattr(cfg, "kind"):
+        raise TypeError(f"model must be a kit model (GPT or RNNLM), got {type(model).__name__}")
+    lengths = _check_lengths(lengths)
+    if cfg.kind == "gpt" and cfg.positions and max(lengths) >= cfg.context:
+        raise ValueError(f"the longest length {max(lengths)} must be below the GPT's context {cfg.context}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    model.eval()
+    return interleaved_min({n: _next_token_call(model, n, batch) for n in lengths}, repeats)
+
+
+def _width_and_layers(cfg) -> tuple[int, int]:
+    from .models import ModelConfig
+
+    if not isinstance(cfg, ModelConfig):
+        raise TypeError(f"cfg must be a nbkit.models.ModelConfig, got {type(cfg).__name__}")
+    return cfg.d_model, cfg.n_layers
+
+
+def next_token_flops(cfg, length: int) -> float:
+    """Multiply-adds x 2 to generate one token after ``length`` tokens of context (batch 1).
+
+    GPT with a KV cache, per layer: projections and MLP ``24·d²`` plus reading the
+    cache ``4·d·(length + 1)`` (scores and mixing). LSTM per layer ``16·d²``, RNN
+    ``4·d²``, whatever the length. Plus the output head ``2·d·vocab``.
+    """
+    d, layers = _width_and_layers(cfg)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise ValueError(f"length must be an int >= 0, got {length!r}")
+    if cfg.kind == "gpt":
+        per_layer = 24 * d * d + 4 * d * (length + 1)
+    else:
+        per_layer = (16 if cfg.kind == "lstm" else 4) * d * d
+    return float(layers * per_layer + 2 * d * cfg.vocab)
+
+
+def inference_state_bytes(cfg, length: int, batch: int = 1, dtype: torch.dtype = torch.float32) -> int:
+    """Memory a model carries between generated tokens after ``length`` tokens of context.
+
+    GPT: its KV cache, ``2·n_layers·batch·length·d_model`` numbers (grows with the
+    context). LSTM: ``h`` and ``c`` per layer, ``2·n_layers·batch·d_model``; RNN: ``h``
+    (fixed, whatever the length). Bytes of ``dtype``.
+    """
+    d, layers = _width_and_layers(cfg)
+    for name, value in (("length", length), ("batch", batch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    if not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype, got {dtype!r}")
+    per_layer = 2 * length * d if cfg.kind == "gpt" else (2 if cfg.kind == "lstm" else 1) * d
+    return layers * batch * per_layer * torch.empty((), dtype=dtype).element_size()
+
+
+def forward_seconds(module: nn.Module, lengths: Sequence[int], width: int, repeats: int = 7) -> dict[int, float]:
+    """Forward time (no gradients) of ``module`` on one random sequence ``(1, T, width)`` for each T.
+
+    For a layer that maps ``(batch, T, width)`` to the same shape (an attention
+    layer, ``nn.LSTM(batch_first=True)``). Minimum over interleaved repeats;
+    returns ``{T: seconds}``.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    lengths = _check_lengths(lengths)
+    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+        raise ValueError(f"width must be an int >= 1, got {width!r}")
+    device = next(module.parameters()).device
+    gen = torch.Generator().manual_seed(0)
+    inputs = {t: torch.randn(1, t, width, generator=gen).to(device) for t in lengths}
+    module.eval()
+
+    def call(x):
+        def run() -> None:
+            with torch.no_grad():
+                module(x)
+        return run
+
+    return interleaved_min({t: call(x) for t, x in inputs.items()}, repeats)
+
+
+def attention_seconds(lengths: Sequence[int], d_model: int = 64, n_heads: int = 4,
+                      repeats: int = 7) -> dict[int, float]:
+    """Time of causal attention's scores and mixing alone (``scaled_dot_product_attention`` on random
+    queries, keys and values ``(1, n_heads, T, d_model // n_heads)``) for each T: the part whose work
+    is ``4·T²·d_model`` FLOPs. Minimum over interleaved repeats; returns ``{T: seconds}``."""
+    lengths = _check_lengths(lengths)
+    for name, value in (("d_model", d_model), ("n_heads", n_heads)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    if d_model % n_heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+    gen = torch.Generator().manual_seed(0)
+
+    def call(t):
+        q, k, v = torch.randn(3, 1, n_heads, t, d_model // n_heads, generator=gen).unbind(0)
+
+        def run() -> None:
+            with torch.no_grad():
+                nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+        return run
+
+    return interleaved_min({t: call(t) for t in lengths}, repeats)
+
+
+def slope_of(seconds: Mapping[int, float], last: int = 3) -> float:
+    """``loglog_slope`` of ``{length: seconds}`` over its ``last`` longest lengths."""
+    if not isinstance(seconds, Mapping) or len(seconds) < 2:
+        raise ValueError("seconds must map at least two lengths to times")
+    if isinstance(last, bool) or not isinstance(last, int) or last < 2:
+        raise ValueError(f"last must be an int >= 2, got {last!r}")
+    lengths = sorted(seconds)[-last:]
+    return loglog_slope(lengths, [seconds[t] for t in lengths])
