@@ -9,6 +9,11 @@ with the default cell content), only on a badly written check.
     answer = None  # your number here
     check("score memory at T=8192", answer, expected=8192**2 * 4, rel_tol=0.05,
           hint="T x T numbers of 4 bytes each")
+
+Written solutions are shown by ``solutions({name: code}, globals())`` in a
+collapsed block; it also runs each solution's code and checks it against the
+exercise's own ``check`` (recorded when the exercise cell ran), so a notebook
+run in CI proves that every written solution passes its check.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ def _matches(answer, expected, tol: float, rel_tol: float) -> bool:
     return answer == expected
 
 
+_CHECKS: dict[str, tuple] = {}  # name -> (expected, tol, rel_tol, accept) of the last check() call
+
+
 def check(name: str, answer, expected, tol: float = 0.0, rel_tol: float = 0.0, hint: str = "",
           accept: Iterable | None = None) -> bool | None:
     """Compare a learner's ``answer`` with ``expected`` and print feedback.
@@ -59,6 +67,7 @@ def check(name: str, answer, expected, tol: float = 0.0, rel_tol: float = 0.0, h
             raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")
     if not isinstance(hint, str):
         raise TypeError(f"hint must be a string, got {type(hint).__name__}")
+    _CHECKS[name] = (expected, tol, rel_tol, list(accept) if accept is not None else [])
     if answer is None:
         print(f"… {name}: not answered yet — replace None with your answer and run the cell again.")
         return None
@@ -76,3 +85,44 @@ def close_enough(answer, expected, tol: float = 0.0, rel_tol: float = 0.0) -> bo
         if not _is_number(value) or value < 0 or not math.isfinite(value):
             raise ValueError(f"{label} must be a finite number >= 0, got {value!r}")
     return answer is not None and _matches(answer, expected, tol, rel_tol)
+
+
+def solutions(written: dict, namespace: dict, notes: dict | None = None):
+    """Show the written solutions in a collapsed block, after proving each passes its exercise's check.
+
+    written: exercise name (as given to ``check``) -> the solution, a Python
+    expression (e.g. ``"8 / rates[big][-1]"``) evaluated in ``namespace`` (pass
+    ``globals()``); it is not assigned to anything, so the learner's answers
+    stay as they are. notes: optional name -> one-line explanation. Each
+    exercise cell must have run first (its ``check`` records the expected
+    value). Raises ``AssertionError`` naming any solution its check rejects.
+    Returns the HTML block (``IPython.display.HTML``).
+    """
+    import html
+
+    from IPython.display import HTML
+
+    if not isinstance(written, dict) or not written or not all(isinstance(k, str) and isinstance(v, str)
+                                                               for k, v in written.items()):
+        raise TypeError("written must be a non-empty dict: exercise name -> solution expression (str)")
+    if not isinstance(namespace, dict):
+        raise TypeError(f"namespace must be a dict (pass globals()), got {type(namespace).__name__}")
+    notes = {} if notes is None else notes
+    if not isinstance(notes, dict) or set(notes) - set(written):
+        raise ValueError("notes must be a dict whose names are among the written solutions")
+    missing = [name for name in written if name not in _CHECKS]
+    if missing:
+        raise ValueError(f"no check() has run for {missing}; run the exercise cells first (names must match)")
+    failed, items = [], []
+    for name, code in written.items():
+        value = eval(code, dict(namespace))  # the notebook's own written solution
+        expected, tol, rel_tol, accept = _CHECKS[name]
+        if not any(_matches(value, c, tol, rel_tol) for c in [expected, *accept]):
+            failed.append(f"{name}: solution {code!r} gives {value!r}, the check expects {expected!r}")
+        shown = f"<code>{html.escape(code)}</code> → <code>{html.escape(repr(value))}</code>"
+        note = f"<br>{html.escape(notes[name])}" if name in notes else ""
+        items.append(f"<li><b>{html.escape(name)}</b>: {shown}{note}</li>")
+    if failed:
+        raise AssertionError("written solutions that fail their own check:\n" + "\n".join(failed))
+    return HTML("<details><summary>Solutions (click to open) — each one checked against its exercise"
+                f"</summary><ol>{''.join(items)}</ol></details>")

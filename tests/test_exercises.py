@@ -45,3 +45,23 @@ def test_bad_checks_raise():
         check("x", 1, 1, tol=-0.1)
     with pytest.raises(TypeError, match="hint"):
         check("x", 1, 1, hint=3)
+
+
+def test_solutions_are_checked_against_their_exercise(capsys):
+    from nbkit.exercises import solutions
+
+    check("ratio of the biggest model", None, expected=2.5, rel_tol=0.02)
+    check("cheaper to ship", None, expected="xz")
+    block = solutions({"ratio of the biggest model": "8 / bits", "cheaper to ship": "'xz'"}, {"bits": 3.2},
+                      notes={"cheaper to ship": "the weights dwarf the text"})
+    assert "<details>" in block.data and "8 / bits" in block.data and "weights dwarf" in block.data
+    with pytest.raises(AssertionError, match="ratio of the biggest model"):
+        solutions({"ratio of the biggest model": "8 / bits"}, {"bits": 4.0})
+    with pytest.raises(ValueError, match="run the exercise cells first"):
+        solutions({"never asked": "1"}, {})
+    with pytest.raises(TypeError, match="written"):
+        solutions({}, {})
+    with pytest.raises(TypeError, match="namespace"):
+        solutions({"cheaper to ship": "'xz'"}, None)
+    with pytest.raises(ValueError, match="notes"):
+        solutions({"cheaper to ship": "'xz'"}, {}, notes={"other": "x"})
