@@ -296,6 +296,39 @@ def accuracy(ens: Ensemble | EnsembleClassifier, batches: Callable[[], Batch], n
     return (right / total.clamp(min=1)).tolist()
 
 
+@torch.no_grad()
+def recall_accuracy(ens: Ensemble, distances, n_examples: int = 512, seed: int = 0) -> dict[int, list[float]]:
+    """Each member's accuracy on the recall task at each gap, on the SAME fixed examples.
+
+    Like ``train.recall_accuracy`` (one key/value pair, examples seeded per gap,
+    so every model of a notebook sees the same ones). Returns
+    ``{distance: [accuracy of member 0, 1, …]}``; chance is 0.125.
+    """
+    from .data import recall_batch
+
+    _check_ensemble(ens)
+    distances = [distances] if isinstance(distances, int) else list(distances)
+    if not distances or any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in distances):
+        raise ValueError(f"distances must be non-negative ints, got {distances!r}")
+    _check_count("n_examples", n_examples)
+    device = ens.stacked_parameters()[0].device
+    out = {}
+    for d in distances:
+        x, y = recall_batch(n_examples, d, n_pairs=1, generator=torch.Generator().manual_seed(seed * 100_003 + d))
+        x, y = (t.to(device).expand(ens.size, *t.shape) for t in (x, y))
+        out[d] = accuracy(ens, lambda x=x, y=y: (x, y))
+    return out
+
+
+def mean_se(values) -> tuple[float, float]:
+    """Mean and standard error (sample standard deviation / √n) of per-seed numbers; SE is 0 for one value."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"values must be a non-empty sequence of finite numbers, got {values!r}")
+    se = float(arr.std(ddof=1) / np.sqrt(arr.size)) if arr.size > 1 else 0.0
+    return float(arr.mean()), se
+
+
 def _check_ensemble(ens) -> None:
     if not isinstance(ens, (Ensemble, EnsembleClassifier)):
         raise TypeError(f"ens must be an nbkit.ensemble.Ensemble or EnsembleClassifier, got {type(ens).__name__}")
@@ -448,10 +481,7 @@ def build(cfg: ModelConfig, seeds: Sequence[int]) -> Ensemble:
 def _check_seeds(seeds) -> list[int]:
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
         raise ValueError(f"seeds must be a non-empty sequence of ints >= 0, got {seeds!r}")
-    out = [_check_count("seed", s, 0) for s in seeds]
-    if len(set(out)) != len(out):
-        raise ValueError(f"seeds must be distinct, got {out}")
-    return out
+    return [_check_count("seed", s, 0) for s in seeds]  # repeats allowed: a learning-rate grid at one seed
 
 
 @dataclass

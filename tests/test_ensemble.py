@@ -147,7 +147,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="parameter"):
         ens.param("nope")
     with pytest.raises(ValueError, match="seeds"):
-        ensemble.build(cfg, [1, 1])
+        ensemble.build(cfg, [])
     with pytest.raises(ValueError, match="seed"):
         ensemble.build(cfg, [-1])
     with pytest.raises(TypeError, match="cfg"):
@@ -212,3 +212,17 @@ def test_classifier_member_equals_sequence_classifier_trained_alone(kind):
         ensemble.EnsembleClassifier(clf.body, 1)
     with pytest.raises(TypeError, match="Ensemble"):
         ensemble.EnsembleClassifier(alone(cfg, 0), 3)
+
+
+def test_recall_accuracy_and_mean_se():
+    ens = ensemble.build(small("lstm"), [0, 1])
+    acc = ensemble.recall_accuracy(ens, [1, 5], n_examples=64, seed=3)
+    assert set(acc) == {1, 5} and all(len(v) == 2 for v in acc.values())
+    alone_acc = train.recall_accuracy(ens.member(1), [1, 5], n_examples=64, seed=3)
+    assert acc[5][1] == pytest.approx(alone_acc[5])
+    assert ensemble.mean_se([1.0, 2.0, 3.0]) == pytest.approx((2.0, 1 / 3**0.5))
+    assert ensemble.mean_se([4.0]) == (4.0, 0.0)
+    with pytest.raises(ValueError, match="values"):
+        ensemble.mean_se([])
+    with pytest.raises(ValueError, match="distances"):
+        ensemble.recall_accuracy(ens, [-1])
