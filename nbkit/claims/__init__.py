@@ -16,11 +16,11 @@ from .. import config
 from .. import ledger as _ledger
 from . import arch, comp, conv, cost, emb, lim, rag  # noqa: F401  (importing registers the claims)
 from . import scale as _scale  # noqa: F401
-from .cards import STATUS_COLOURS, Card, card
+from .cards import STATUS_COLOURS, Card, card, claim_map, claim_map_explorer
 from .registry import CLAIMS, NOTEBOOKS, SOURCES, STATUSES, Claim, Rule, check_measured, claims_for, get
 
 __all__ = ["CLAIMS", "NOTEBOOKS", "SOURCES", "STATUSES", "STATUS_COLOURS", "Claim", "Rule", "claim_card",
-           "claims_for", "decide", "get", "ledger", "rule_rows"]
+           "claim_map", "claim_map_explorer", "claims_for", "decide", "get", "ledger", "rule_rows"]
 
 
 def rule_rows(rule: Rule | None) -> list[tuple[str, str]]:
