@@ -1,4 +1,5 @@
-"""The command line: ``python -m nbkit doctor | run NOTEBOOK... | ledger [--scale S] [--history] [--markdown]``."""
+"""The command line: ``python -m nbkit doctor | run NOTEBOOK... | ledger [--scale S] [--history] [--markdown]``,
+``student OUTDIR`` (student copies) and ``book OUTDIR`` (a static HTML site)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import json
 import sys
 
-from . import __version__, assets, config, ledger
+from . import __version__, assets, book, config, ledger, student
 
 
 def _doctor(_args) -> int:
@@ -76,10 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     led.add_argument("--scale", choices=config.SCALES, default=None, help="only verdicts measured at this profile")
     led.add_argument("--history", action="store_true", help="every recorded verdict, oldest first")
     led.add_argument("--markdown", action="store_true", help="a Markdown table of one profile (default: default)")
+    student.add_command(sub)
+    book.add_command(sub)
     args = parser.parse_args(argv)
     try:
         config.scale()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return {"doctor": _doctor, "run": _run, "ledger": _ledger}[args.command](args)
+    return {"doctor": _doctor, "run": _run, "ledger": _ledger, "student": student.command,
+            "book": book.command}[args.command](args)
