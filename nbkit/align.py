@@ -347,3 +347,42 @@ def mean_se(values) -> tuple[float, float]:
     if v.size < 2 or not np.all(np.isfinite(v)):
         raise ValueError(f"values must hold at least two finite numbers, got {values!r}")
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
+
+
+def pair_mean_se(values, pairs) -> tuple[float, float]:
+    """Mean of a per-pair quantity and its standard error by the jackknife over *models*.
+
+    values ``(P,)``: one number per pair of models, ``pairs``: the P ``(i, j)``
+    model indices. Pairs that share a model are not independent (a model that
+    happens to sit near the consensus lifts all its pairs), so the spread of
+    the P numbers understates the noise; leaving out one model at a time and
+    recomputing the mean does not. Needs >= 3 models.
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    pairs = [tuple(int(m) for m in p) for p in pairs]
+    if len(v) != len(pairs) or len(v) < 2 or not np.all(np.isfinite(v)):
+        raise ValueError(f"values must be finite, one per pair: got {len(v)} values for {len(pairs)} pairs")
+    models = sorted({m for p in pairs for m in p})
+    if len(models) < 3:
+        raise ValueError(f"the jackknife over models needs >= 3 models, got {len(models)}")
+    leave_out = []
+    for m in models:
+        kept = [x for x, p in zip(v, pairs) if m not in p]
+        if not kept:
+            raise ValueError(f"every pair involves model {m}; leaving it out leaves nothing to average")
+        leave_out.append(np.mean(kept))
+    leave_out = np.asarray(leave_out)
+    g = len(models)
+    return float(v.mean()), float(np.sqrt((g - 1) / g * np.sum((leave_out - leave_out.mean()) ** 2)))
+
+
+def neighbourhood(X, Y, item: int, k: int = 10) -> tuple[list[int], list[int], list[int]]:
+    """Item ``item``'s k nearest neighbours in X, in Y, and those the two share (cosine, nearest first)."""
+    X, Y = _pair(X, Y, min_n=2)
+    n = X.shape[0]
+    k = _check_k(k, n)
+    if isinstance(item, bool) or not isinstance(item, (int, np.integer)) or not 0 <= item < n:
+        raise ValueError(f"item must be an int in 0..{n - 1}, got {item!r}")
+    in_x = knn(X, k, seed=0)[item].tolist()
+    in_y = knn(Y, k, seed=0)[item].tolist()
+    return in_x, in_y, [j for j in in_x if j in in_y]

@@ -349,3 +349,23 @@ def stitch(bottom: SeedMLP, top: SeedMLP, layer: int, x_train, y_train, x_test, 
         pred = top.forward(h_test, start=layer).argmax(dim=2)
         y_t = _targets(top, y_test, (top.sizes[-1],))[:, :, 0]
         return (pred == y_t).float().mean(dim=1).numpy()
+
+
+def fit_best_lr(sizes: Sequence[int], seeds: Sequence[int], x, y, x_val, y_val, *, lrs: Sequence[float],
+                steps: int, batch_size: int | None = 128, progress: bool = False,
+                desc: str = "training") -> tuple[SeedMLP, float, np.ndarray]:
+    """Train every seed at every learning rate (one cached batch of ``len(lrs) * len(seeds)`` networks) and
+    keep the rate with the best mean validation accuracy — the same rule for every size of network.
+
+    y, y_val: digit-style class ids ``(n,)`` (one task, ``sizes[-1]`` classes).
+    Returns ``(networks at the chosen rate, that rate, mean validation accuracy per rate)``.
+    """
+    lrs, seeds = [float(r) for r in lrs], list(seeds)
+    if not lrs:
+        raise ValueError("lrs must hold at least one learning rate")
+    n_classes = (sizes[-1],)
+    net, _ = fit_cached(sizes, seeds * len(lrs), x, y, n_classes, steps=steps, batch_size=batch_size,
+                        lr=[r for r in lrs for _ in seeds], progress=progress, desc=desc)
+    val = accuracy(net, x_val, y_val, n_classes).reshape(len(lrs), len(seeds)).mean(axis=1)
+    best = int(np.argmax(val))
+    return net.select([best * len(seeds) + i for i in range(len(seeds))]), lrs[best], val

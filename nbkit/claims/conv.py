@@ -83,8 +83,9 @@ register("CONV-3", "Stitching one model's lower layers to another's upper layers
          "ZB §4.3", "06", "accuracy lost by affine stitching", rule=Rule(
              quantities={
                  "penalty_seed": "accuracy points the receiving (top) model loses when its lower layers are "
-                                 "replaced by another seed's, same width, through a trained affine layer "
-                                 "(mean over pairs and both stitch points)",
+                                 "replaced by another seed's, same width, through a trained affine layer, relative "
+                                 "to the top stitched onto its own bottom the same way (mean over pairs and both "
+                                 "stitch points)",
                  "se_penalty_seed": "standard error of penalty_seed over pairs",
                  "penalty_random": "points lost when the lower layers come from an untrained network "
                                    "(incompatible by construction)",
