@@ -207,30 +207,40 @@ def _check_positive_int(name: str, value, minimum: int = 1) -> int:
 
 
 def recall_sampler(batch_size: int, max_distance: int, n_pairs: int = 1, min_distance: int = 1,
-                   spread: str = "log", seed: int = 0, device=None) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
+                   spread: str = "log", seed: int = 0, device=None,
+                   grow_over: int = 0) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
     """A function returning recall batches (see ``recall_batch``) with a fresh distance per batch.
 
     ``spread='log'`` draws the distance log-uniformly in ``min_distance..max_distance``
     (as many batches with gaps 2-4 as with 64-128): short gaps give every model
     an easy signal to start learning from, a built-in curriculum. ``'uniform'``
-    draws it uniformly. Shapes as in ``recall_batch`` (the length varies per batch).
+    draws it uniformly. ``grow_over``: a curriculum — over the first
+    ``grow_over`` calls the largest distance grows geometrically from
+    ``max(min_distance, 4)`` to ``max_distance`` (0: the full range from the
+    start). Shapes as in ``recall_batch`` (the length varies per batch).
     """
     _check_positive_int("batch_size", batch_size)
     _check_positive_int("min_distance", min_distance, 0)
     _check_positive_int("max_distance", max_distance, max(1, min_distance))
+    _check_positive_int("grow_over", grow_over, 0)
     if spread not in ("log", "uniform"):
         raise ValueError(f"spread must be 'log' or 'uniform', got {spread!r}")
     gen = torch.Generator().manual_seed(_check_positive_int("seed", seed, 0))
-    lo, hi = np.log(min_distance + 1), np.log(max_distance + 1)
     dev = device or config.device()
+    start = min(max(min_distance, 4), max_distance)
+    calls = [0]
 
     def sample() -> tuple[torch.Tensor, torch.Tensor]:
+        grown = min(1.0, calls[0] / grow_over) if grow_over else 1.0
+        calls[0] += 1
+        top = max_distance if grown >= 1.0 else start * (max_distance / start) ** grown
+        lo, hi = np.log(min_distance + 1), np.log(top + 1)
         u = float(torch.rand(1, generator=gen))
         if spread == "log":
             distance = int(np.exp(lo + u * (hi - lo))) - 1
         else:
-            distance = min_distance + int(u * (max_distance - min_distance + 1))
-        distance = min(max(distance, min_distance), max_distance)
+            distance = min_distance + int(u * (top - min_distance + 1))
+        distance = min(max(distance, min_distance), round(top))
         x, y = recall_batch(batch_size, distance, n_pairs=n_pairs, generator=gen)
         return x.to(dev), y.to(dev)
 

@@ -179,3 +179,11 @@ def test_recall_token_names():
         data.recall_token_names(x)
     with pytest.raises(ValueError, match="recall vocabulary"):
         data.recall_token_names([30])
+
+
+def test_recall_sampler_curriculum_grows_the_distance():
+    sample = data.recall_sampler(2, 256, n_pairs=1, seed=3, grow_over=50, device="cpu")
+    lengths = [sample()[0].shape[1] - 5 for _ in range(100)]
+    assert max(lengths[:10]) <= 8 and max(lengths[50:]) > 64 and max(lengths) <= 256
+    with pytest.raises(ValueError, match="grow_over"):
+        data.recall_sampler(2, 10, grow_over=-1)
