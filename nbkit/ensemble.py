@@ -582,3 +582,75 @@ def run_cached(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[l
         "recipe": recipe, "train_seconds": seconds,
         "histories": [dataclasses.asdict(h) for h in histories]}), encoding="utf-8"))
     return EnsembleRun(key, ens, histories, seeds, recipe, seconds)
+
+
+def shared_batches(batches: Sequence[Batch], size: int) -> Callable[[], Batch]:
+    """Fixed batches ``(x, y)`` ``(B, T)``, given to every one of ``size`` members: a sampler that
+    cycles through them, returning ``(size, B, T)``. For validation sets that must be the same for
+    all members (e.g. when a learning rate is chosen by comparing them)."""
+    batches = list(batches)
+    if not batches or not all(isinstance(b, (tuple, list)) and len(b) == 2 for b in batches):
+        raise TypeError("batches must be a non-empty list of (x, y) pairs")
+    _check_count("size", size)
+    turn = [0]
+
+    def sample() -> Batch:
+        x, y = batches[turn[0] % len(batches)]
+        turn[0] += 1
+        return x.expand(size, *x.shape), y.expand(size, *y.shape)
+
+    return sample
+
+
+@dataclass
+class SeedRuns:
+    """Seeds of one model at a learning rate chosen from a grid.
+
+    ``ensemble``: one member per seed (eval mode); ``histories``: theirs;
+    ``lr``: the chosen rate; ``grid``: rate -> final validation loss (nats) of
+    the grid runs at ``seeds[0]``; ``train_seconds``: wall time of the training
+    (as recorded when it ran); ``from_cache``: nothing was trained now.
+    """
+
+    ensemble: Ensemble
+    histories: list[History]
+    seeds: list[int]
+    lr: float
+    grid: dict[float, float]
+    train_seconds: float
+    from_cache: bool
+
+
+def tuned_seeds(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[list[int]], Callable[[], Batch]],
+                make_val_batches: Callable[[list[int]], Callable[[], Batch]], *, lrs: Sequence[float], steps: int,
+                data: str, **recipe) -> SeedRuns:
+    """Choose the learning rate from ``lrs`` at ``seeds[0]``, then train the other seeds at it (cached).
+
+    The grid runs are one batched model (one member per rate, same seed and
+    batches); the rate with the lowest final validation loss wins; its run is
+    reused as ``seeds[0]``'s, and ``seeds[1:]`` train as a second batched model.
+    The same rule for every architecture makes a fair comparison. Other keywords
+    (``warmup``, ``eval_every``, ``eval_batches``, ``label``, ``progress``, …) go to
+    ``run_cached``; ``make_val_batches`` is required (it decides the rate).
+    """
+    seeds = _check_seeds(seeds)
+    lrs = _check_lrs(list(lrs), len(lrs)) if isinstance(lrs, (list, tuple)) and lrs else None
+    if not lrs:
+        raise ValueError("lrs must be a non-empty list or tuple of learning rates")
+    if not callable(make_val_batches):
+        raise TypeError("make_val_batches must be a callable: seeds -> sampler (it decides the rate)")
+    label = recipe.pop("label", cfg.kind)
+    grid = run_cached(cfg, [seeds[0]] * len(lrs), make_batches, lr=lrs, steps=steps, data=data,
+                      make_val_batches=make_val_batches, label=f"{label} lr grid", **recipe)
+    losses = [h.final_val_loss for h in grid.histories]
+    best = int(np.argmin(losses))
+    members, histories = [grid.ensemble.member(best)], [grid.histories[best]]
+    seconds, cached = grid.train_seconds, grid.from_cache
+    if len(seeds) > 1:
+        rest = run_cached(cfg, seeds[1:], make_batches, lr=lrs[best], steps=steps, data=data,
+                          make_val_batches=make_val_batches, label=label, **recipe)
+        members += [rest.ensemble.member(i) for i in range(len(seeds) - 1)]
+        histories += rest.histories
+        seconds, cached = seconds + rest.train_seconds, cached and rest.from_cache
+    ens = Ensemble(members).to(config.device()).eval()
+    return SeedRuns(ens, histories, seeds, lrs[best], dict(zip(lrs, losses)), seconds, cached)

@@ -226,3 +226,28 @@ def test_recall_accuracy_and_mean_se():
         ensemble.mean_se([])
     with pytest.raises(ValueError, match="distances"):
         ensemble.recall_accuracy(ens, [-1])
+
+
+def test_tuned_seeds_picks_the_rate_with_the_lowest_validation_loss():
+    cfg = small("gpt")
+
+    def make(seeds):
+        return ensemble.split_batches(data.recall_sampler(8 * len(seeds), 6, seed=seeds[0], device="cpu"),
+                                      len(seeds))
+
+    val = [data.recall_batch(32, 6, n_pairs=1, generator=torch.Generator().manual_seed(5))]
+    result = ensemble.tuned_seeds(cfg, [0, 1, 2], make, lambda seeds: ensemble.shared_batches(val, len(seeds)),
+                                  lrs=[1e-4, 1e-2], steps=30, data="recall D<=6", eval_batches=1, progress=False)
+    assert result.lr == min(result.grid, key=result.grid.get) and set(result.grid) == {1e-4, 1e-2}
+    assert result.ensemble.size == 3 and len(result.histories) == 3 and not result.from_cache
+    again = ensemble.tuned_seeds(cfg, [0, 1, 2], make, lambda seeds: ensemble.shared_batches(val, len(seeds)),
+                                 lrs=[1e-4, 1e-2], steps=30, data="recall D<=6", eval_batches=1, progress=False)
+    assert again.from_cache and again.grid == result.grid
+    ids = torch.randint(0, 26, (3, 2, 8))
+    torch.testing.assert_close(again.ensemble(ids), result.ensemble(ids))
+    x, _y = ensemble.shared_batches(val, 3)()
+    assert x.shape == (3, 32, val[0][0].shape[1]) and torch.equal(x[2], val[0][0])
+    with pytest.raises(ValueError, match="lrs"):
+        ensemble.tuned_seeds(cfg, [0], make, make, lrs=[], steps=1, data="x")
+    with pytest.raises(TypeError, match="batches"):
+        ensemble.shared_batches([], 2)
