@@ -84,7 +84,7 @@ def test_book_of_a_notebook_at_smoke_works_offline(tmp_path, shared_smoke_cache)
     assert result.ok, result.pages[0].error
     page = (out / "03_compression.html").read_text()
     index = result.index.read_text()
-    assert page.count("plotly-graph-div") >= 3 and '<script src="_static/plotly.min.js">' in page
+    assert page.count("plotly-graph-div") >= 3 and re.search(r"<script src=._static/plotly\.min\.js.>", page)
     assert (out / "_static" / "plotly.min.js").stat().st_size > 1_000_000
     assert "Interactive in the notebook; shown here at" in page  # the interact, at its starting values
     assert "application/vnd.jupyter.widget" not in page
@@ -96,4 +96,4 @@ def test_book_of_a_notebook_at_smoke_works_offline(tmp_path, shared_smoke_cache)
     assert "<a href='03_compression.html'>" in index and "COMP-1" in index and "COMP-3" in index
     assert "ARCH-1" not in index  # only the claims of the notebooks in the book
     assert "not yet measured" not in index.split("Claim map")[1]  # each claim got this run's verdict
-    assert "<select data-filter='notebook'" in index and "<a href='index.html'>" in page
+    assert "<select data-filter='notebook'" in index and re.search(r"<a href=.index\.html.>", page)
