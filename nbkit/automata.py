@@ -133,9 +133,11 @@ def _sweep(rules, horizons, seeds, n_train, n_test, steps, width, batch_size, lr
         test_acc, train_acc = accuracy(x_test, y_test), accuracy(x_train[:, :n_test], y_train[:, :n_test])
         learned = _learned_rules(model, n_in)
     majority = np.maximum(y_test.mean(dim=1).numpy(), 1 - y_test.mean(dim=1).numpy())
+    seen = [np.isin(_row_codes(x_test[m]), _row_codes(x_train[m])).mean() for m in range(len(members))]
     shape = (len(rules), len(horizons), len(seeds))
     result = {"rules": np.array(rules), "horizons": np.array(horizons), "seeds": np.array(seeds),
               "test_acc": test_acc.reshape(shape), "train_acc": train_acc.reshape(shape),
+              "test_seen": np.array(seen).reshape(shape),
               "majority": majority.reshape(shape), "n_params": np.array(model.parameter_counts()).reshape(shape)}
     if 1 in horizons:  # iterate each learned one-step rule out to the farthest horizon: simulation, no shortcut
         far, one = max(horizons), horizons.index(1)
@@ -145,6 +147,12 @@ def _sweep(rules, horizons, seeds, n_train, n_test, steps, width, batch_size, lr
                     == light_cone(r, far, n_test, seed=_data_seed(r, far, s, True))[1])
             for s, rule in zip(seeds, row)] for r, row in zip(rules, result["learned_rule"])])
     return result
+
+
+def _row_codes(x: torch.Tensor) -> np.ndarray:
+    """Each ±1/0-padded row as one integer (rows of up to 63 cells), to compare row sets."""
+    bits = (x > 0).long().numpy()
+    return bits @ (1 << np.arange(bits.shape[1], dtype=np.int64))
 
 
 def _learned_rules(model: batched.BatchedMLP, n_in: int) -> np.ndarray:
@@ -178,14 +186,17 @@ def predictability(rules: Sequence[int], horizons: Sequence[int], seeds: Sequenc
     model: same architecture, data size, steps and learning rate for all.
 
     Returns ``test_acc``, ``train_acc`` (on ``n_test`` training rows),
-    ``majority`` (accuracy of always guessing the test set's commoner value) and
-    ``n_params``, each ``(rules, horizons, seeds)``; plus ``rules``, ``horizons``,
+    ``majority`` (accuracy of always guessing the test set's commoner value),
+    ``test_seen`` (fraction of test rows that also occur among the training
+    rows) and ``n_params``, each ``(rules, horizons, seeds)``; plus ``rules``, ``horizons``,
     ``seeds``. When 1 is among the horizons, also ``learned_rule (rules, seeds)``:
     the rule number the one-step learner implements (its answers on the 8
     neighbourhoods), and ``simulated_acc (rules, seeds)``: the accuracy at the
     farthest horizon of running that learned rule step by step.
     """
     rules = [_check_rule(r) for r in batched._positive_ints("rules", rules, minimum=0)]
+    if max(batched._positive_ints("horizons", horizons)) > 31:
+        raise ValueError(f"horizons must be at most 31 (rows of up to 63 cells), got {max(horizons)}")
     params = {"rules": rules, "horizons": batched._positive_ints("horizons", horizons),
               "seeds": batched._positive_ints("seeds", seeds, minimum=0),
               "n_train": _check_int("n_train", n_train, 1), "n_test": _check_int("n_test", n_test, 1),
@@ -197,3 +208,23 @@ def predictability(rules: Sequence[int], horizons: Sequence[int], seeds: Sequenc
         raise ValueError(f"n_test ({n_test}) must not exceed n_train ({n_train}): train accuracy uses n_test rows")
     return memo.cached("lim-automata", params, lambda: _sweep(**params, progress=progress),
                        code=[batched, memo, sys.modules[__name__]])
+
+
+def next_bit_accuracy(bits, context: int) -> float:
+    """Predict each bit from the ``context`` bits before it with the best lookup table of the first half.
+
+    bits: 0/1 sequence ``(n,)``. The table (majority next bit for each context
+    pattern, ties and unseen patterns -> 0) is counted on the first half and
+    scored on the second: the accuracy of the best predictor of that form.
+    """
+    bits = np.asarray(bits)
+    context = _check_int("context", context, 1)
+    if bits.ndim != 1 or not np.isin(bits, (0, 1)).all() or len(bits) < 4 * (context + 1):
+        raise ValueError(f"bits must be a 1-D 0/1 sequence of at least {4 * (context + 1)} values, got shape {bits.shape}")
+    windows = np.lib.stride_tricks.sliding_window_view(bits.astype(np.int64), context + 1)
+    codes = windows[:, :context] @ (1 << np.arange(context, dtype=np.int64))
+    half = len(codes) // 2
+    ones = np.bincount(codes[:half], weights=windows[:half, -1], minlength=2 ** context)
+    seen = np.bincount(codes[:half], minlength=2 ** context)
+    table = (2 * ones > seen).astype(np.int64)
+    return float(np.mean(table[codes[half:]] == windows[half:, -1]))

@@ -90,7 +90,9 @@ def linear_accuracy(x_train, y_train, x_test, y_test) -> tuple[float, float]:
 
     x_*: ``(n, features)``; y_*: class labels. Folds: stratified, as many as
     the rarest class allows, at most 3; the C with the best mean fold accuracy
-    wins (ties: the stronger regularisation). Returns ``(test accuracy, chosen C)``.
+    wins (ties: the stronger regularisation). The fits run from the smallest C
+    (strongest regularisation) up, each starting from the previous solution
+    (the same optimum, found in fewer iterations). Returns ``(test accuracy, chosen C)``.
     BLAS runs on one thread (many threads on a busy 2-core machine were 40x slower).
     """
     from sklearn.linear_model import LogisticRegression
@@ -110,23 +112,23 @@ def linear_accuracy(x_train, y_train, x_test, y_test) -> tuple[float, float]:
 
     from sklearn.exceptions import ConvergenceWarning
 
-    def fit(x, y, c):
-        scaler = StandardScaler().fit(x)
+    def scores(x_fit, y_fit, x_eval, y_eval, grid=C_GRID) -> list[float]:
+        """Accuracy on (x_eval, y_eval) for each C of ``grid``, each fit warm-started from the previous C."""
+        scaler = StandardScaler().fit(x_fit)
+        model = LogisticRegression(max_iter=500, warm_start=True)
+        out = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return scaler, LogisticRegression(C=c, max_iter=500).fit(scaler.transform(x), y)
-
-    def score(fitted, x, y) -> float:
-        scaler, model = fitted
-        return float(model.score(scaler.transform(x), y))
+            for c in grid:
+                model.set_params(C=c).fit(scaler.transform(x_fit), y_fit)
+                out.append(float(model.score(scaler.transform(x_eval), y_eval)))
+        return out
 
     with threadpool_limits(limits=1):
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x_train, y_train))
-        cv = [np.mean([score(fit(x_train[tr], y_train[tr], c), x_train[va], y_train[va]) for tr, va in splits])
-              for c in C_GRID]
-        best = C_GRID[int(np.argmax(cv))]
-        return score(fit(x_train, y_train, best), x_test, y_test), float(best)
-
+        splits = StratifiedKFold(folds, shuffle=True, random_state=0).split(x_train, y_train)
+        cv = np.mean([scores(x_train[tr], y_train[tr], x_train[va], y_train[va]) for tr, va in splits], axis=0)
+        best = int(np.argmax(cv))
+        return scores(x_train, y_train, x_test, y_test, C_GRID[:best + 1])[-1], float(C_GRID[best])
 
 class BatchedCNN(nn.Module):
     """M small CNNs for 8x8 images, one per member, run as grouped convolutions.

@@ -52,7 +52,7 @@ def gradient_histograms(images, bins: int = 8, cell: int = 4, stride: int = 2) -
     """
     images = _check_images(images)
     bins, cell, stride = _check_int("bins", bins, 1), _check_int("cell", cell, 1), _check_int("stride", stride, 1)
-    n, height, width = images.shape
+    height, width = images.shape[1:]
     if cell > min(height, width):
         raise ValueError(f"cell ({cell}) must fit in the image ({height}x{width})")
     gx, gy = np.zeros_like(images), np.zeros_like(images)

@@ -28,10 +28,10 @@ register("LIM-1", "Neural networks of various sizes predict a sine function poor
                  "acc90_far": "rule 90: the same learner's test accuracy at the same T, mean over seeds",
              },
              branches=[
-                 ("supported", "in_rmse_best < 0.1 * signal_rms and out_rmse_best > 0.5 * signal_rms "
-                               "and acc30_far + 2 * se_acc30 < 0.55 and acc90_far > 0.9"),
-                 ("partly supported", "(in_rmse_best < 0.1 * signal_rms and out_rmse_best > 0.5 * signal_rms) "
-                                      "or (acc30_far + 2 * se_acc30 < 0.55 and acc90_far > 0.9)"),
+                 ("supported", ("in_rmse_best < 0.1 * signal_rms and out_rmse_best > 0.5 * signal_rms "
+                               "and acc30_far + 2 * se_acc30 < 0.55 and acc90_far > 0.9")),
+                 ("partly supported", ("(in_rmse_best < 0.1 * signal_rms and out_rmse_best > 0.5 * signal_rms) "
+                                      "or (acc30_far + 2 * se_acc30 < 0.55 and acc90_far > 0.9)")),
                  ("not supported", "True"),
              ],
              examples={
@@ -97,10 +97,10 @@ register("LIM-3", "Deep learning is a universal function approximator: its dimen
                  "signal_rms": "RMSE of always answering 0 inside the range (the sine's RMS, ≈ 0.71)",
              },
              branches=[
-                 ("supported", "in_rmse_large + 2 * se_large < 0.05 * signal_rms "
-                               "and in_rmse_small > 3 * in_rmse_large"),
-                 ("partly supported", "in_rmse_large + 2 * se_large < 0.05 * signal_rms "
-                                      "or in_rmse_small > 3 * in_rmse_large"),
+                 ("supported", ("in_rmse_large + 2 * se_large < 0.05 * signal_rms "
+                               "and in_rmse_small > 3 * in_rmse_large")),
+                 ("partly supported", ("in_rmse_large + 2 * se_large < 0.05 * signal_rms "
+                                      "or in_rmse_small > 3 * in_rmse_large")),
                  ("not supported", "True"),
              ],
              examples={
