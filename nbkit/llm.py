@@ -229,7 +229,8 @@ class Generator:
 
         conversations: list of question strings or message lists. Batching
         several prompts per forward pass is ~2.5x faster per answer than one
-        at a time on one CPU thread (matrix-matrix instead of matrix-vector).
+        at a time on one CPU thread (matrix-matrix instead of matrix-vector);
+        prompts are grouped by length so that little time goes to padding.
         Shows a progress bar over batches when ``progress`` and anything runs.
         """
         import torch
@@ -245,6 +246,7 @@ class Generator:
         keys = [_GenerationCache.key(self.model_id, p, max_new_tokens) for p in prompts]
         results: list[Generation | None] = [self._cache.get(k) if cache else None for k in keys]
         todo = [i for i, r in enumerate(results) if r is None]
+        todo.sort(key=lambda i: len(prompts[i]))  # similar lengths share a batch: less padding to compute
         batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
         bar = tqdm(total=len(todo), desc=f"{self.name}: generating", unit="answer",
                    disable=not (progress and todo), leave=False)
