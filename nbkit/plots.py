@@ -62,11 +62,13 @@ def figure(title: str, x_label: str, y_label: str, log_x: bool = False, log_y: b
 
 def lines(x: Sequence | Mapping[str, Sequence], ys: Mapping[str, Sequence], title: str,
           x_label: str, y_label: str, log_x: bool = False, log_y: bool = False,
-          markers: bool = True) -> go.Figure:
+          markers: bool = True, errors: Mapping[str, Sequence] | None = None) -> go.Figure:
     """One line per series: ``ys = {"LSTM": [...], "GPT": [...]}``.
 
     x: shared x values (length n), or a mapping with the same keys as ``ys``
-    giving each series its own x. Returns the figure (call ``.show()``).
+    giving each series its own x. errors: optional series name -> error bar
+    half-widths (e.g. the standard error over seeds), drawn as vertical bars.
+    Returns the figure (call ``.show()``).
     """
     if not isinstance(ys, Mapping) or not ys:
         raise ValueError("ys must be a non-empty mapping: series name -> y values")
@@ -75,8 +77,13 @@ def lines(x: Sequence | Mapping[str, Sequence], ys: Mapping[str, Sequence], titl
         xs = x[name] if isinstance(x, Mapping) else x
         if len(xs) != len(y):
             raise ValueError(f"series {name!r}: x has {len(xs)} values but y has {len(y)}")
+        bars = None
+        if errors is not None and name in errors:
+            if len(errors[name]) != len(y):
+                raise ValueError(f"series {name!r}: errors has {len(errors[name])} values but y has {len(y)}")
+            bars = {"type": "data", "array": list(np.asarray(errors[name], dtype=float)), "visible": True}
         fig.add_trace(go.Scatter(x=list(xs), y=list(np.asarray(y, dtype=float)), name=str(name),
-                                 mode="lines+markers" if markers else "lines"))
+                                 mode="lines+markers" if markers else "lines", error_y=bars))
     return fig
 
 

@@ -33,3 +33,10 @@ def test_bad_plot_input():
 def test_heatmap():
     fig = plots.heatmap([[0, 1], [1, 0]], "attention", "key position", "query position", colorbar="weight")
     assert fig.data[0].type == "heatmap"
+
+
+def test_lines_with_error_bars():
+    fig = plots.lines([1, 2], {"a": [1.0, 2.0], "b": [3.0, 4.0]}, "t", "x (unit)", "y (unit)", errors={"a": [0.1, 0.2]})
+    assert list(fig.data[0].error_y.array) == [0.1, 0.2] and fig.data[1].error_y.array is None
+    with pytest.raises(ValueError, match="errors"):
+        plots.lines([1, 2], {"a": [1.0, 2.0]}, "t", "x (unit)", "y (unit)", errors={"a": [0.1]})
