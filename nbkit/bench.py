@@ -433,3 +433,33 @@ def slope_of(seconds: Mapping[int, float], last: int = 3) -> float:
         raise ValueError(f"last must be an int >= 2, got {last!r}")
     lengths = sorted(seconds)[-last:]
     return loglog_slope(lengths, [seconds[t] for t in lengths])
+
+
+def step_seconds(model: nn.Module, batch: int, lengths: Sequence[int], repeats: int = 3) -> dict[int, float]:
+    """One training step (forward, cross-entropy, backward) of a kit model on random ids ``(batch, T)``,
+    for each T: ``time_step``, but the minimum over interleaved repeats (``interleaved_min``).
+    Returns ``{T: seconds}``; gradients are cleared afterwards."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    lengths = _check_lengths(lengths)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    vocab = _vocab_of(model)
+    if max(lengths) > model.context_length and getattr(model, "pos", None) is not None:
+        raise ValueError(f"the longest length {max(lengths)} exceeds the model's context {model.context_length}")
+    device = next(model.parameters()).device
+    gen = torch.Generator().manual_seed(0)
+    model.train()
+
+    def call(t):
+        x = torch.randint(0, vocab, (batch, t), generator=gen).to(device)
+
+        def step() -> None:
+            loss = nn.functional.cross_entropy(model(x).reshape(-1, vocab), x.reshape(-1))
+            loss.backward()
+        return step
+
+    seconds = interleaved_min({t: call(t) for t in lengths}, repeats)
+    model.zero_grad(set_to_none=True)
+    model.eval()
+    return seconds

@@ -486,11 +486,12 @@ def _check_seeds(seeds) -> list[int]:
 
 @dataclass
 class EnsembleRun:
-    """A trained ensemble: ``ensemble`` (eval mode), one ``History`` per member, the ``seeds``,
+    """A trained ensemble (or ``EnsembleClassifier``): ``ensemble`` (eval mode), one ``History`` per member,
+    the ``seeds``,
     its cache ``key``, ``train_seconds`` (wall time when it was trained) and ``from_cache``."""
 
     key: str
-    ensemble: Ensemble
+    ensemble: Ensemble | EnsembleClassifier
     histories: list[History]
     seeds: list[int]
     recipe: dict
@@ -539,6 +540,7 @@ def run_cached(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[l
                steps: int, data: str, lr: float | Sequence[float] = 3e-3, warmup: int = 50,
                weight_decay: float = 0.1, clip: float = 1.0, eval_every: int | None = None,
                make_val_batches: Callable[[list[int]], Callable[[], Batch]] | None = None, eval_batches: int = 4,
+               make_model: Callable[[], nn.Module] | None = None, model_key: str = "",
                label: str = "ensemble", progress: bool = True) -> EnsembleRun:
     """Train ``cfg`` once per seed, batched, or load the identical finished ensemble.
 
@@ -547,6 +549,10 @@ def run_cached(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[l
     and sampling exactly (e.g. ``f"topics {runs.fingerprint(ids)} B32 T64"``): it is
     part of the cache key with the config, seeds, recipe, profile, device,
     torch version and ``code_version()``. eval_every: None -> steps // 10.
+    make_model: builds the model to train instead of ``build(cfg, seeds)`` (e.g. an
+    ``EnsembleClassifier`` on pre-trained bodies), with one member per seed;
+    model_key: a string naming its initial weights exactly (e.g. the keys of the
+    runs it starts from), required with ``make_model``.
     """
     if not isinstance(cfg, ModelConfig):
         raise TypeError(f"cfg must be a nbkit.models.ModelConfig, got {type(cfg).__name__}")
@@ -557,14 +563,18 @@ def run_cached(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[l
         raise ValueError("data must be a non-empty string naming the training data and its sampling")
     steps = _check_count("steps", steps)
     eval_every = max(1, steps // 10) if eval_every is None else _check_count("eval_every", eval_every)
+    if make_model is not None and (not callable(make_model) or not isinstance(model_key, str) or not model_key.strip()):
+        raise ValueError("make_model must be a callable and model_key a non-empty string naming its initial weights")
     recipe = {"format": ENSEMBLE_FORMAT, "code": code_version(), "torch": torch.__version__,
               "model": dataclasses.asdict(cfg), "seeds": seeds, "steps": steps, "data": data,
               "lr": _check_lrs(lr, len(seeds)), "warmup": warmup, "weight_decay": weight_decay, "clip": clip,
               "eval_every": eval_every, "validated": make_val_batches is not None, "eval_batches": eval_batches,
-              "profile": config.scale(), "device": config.device().type}
+              "profile": config.scale(), "device": config.device().type, "model_key": model_key}
     key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:20]
     weights, meta = ensembles_dir() / f"{key}.pt", ensembles_dir() / f"{key}.json"
-    ens = build(cfg, seeds)
+    ens = build(cfg, seeds) if make_model is None else make_model()
+    if getattr(ens, "size", None) != len(seeds):
+        raise ValueError(f"make_model must give a model with one member per seed ({len(seeds)})")
     if weights.exists() and meta.exists():
         ens.load_state_dict(torch.load(weights, map_location=config.device(), weights_only=True))
         saved = json.loads(meta.read_text(encoding="utf-8"))

@@ -108,3 +108,14 @@ def test_counted_work_and_memory():
         bench.next_token_flops("gpt", 3)
     with pytest.raises(ValueError, match="length"):
         bench.inference_state_bytes(gpt, 0)
+
+
+def test_step_seconds_per_length():
+    model = models.build_model(kind="gpt", vocab=16, d_model=8, n_heads=2, n_layers=1, context=16)
+    seconds = bench.step_seconds(model, 2, [4, 16], repeats=2)
+    assert set(seconds) == {4, 16} and all(v > 0 for v in seconds.values())
+    assert all(p.grad is None for p in model.parameters())
+    with pytest.raises(ValueError, match="context"):
+        bench.step_seconds(model, 2, [32])
+    with pytest.raises(ValueError, match="batch"):
+        bench.step_seconds(model, 0, [4])

@@ -251,3 +251,27 @@ def test_tuned_seeds_picks_the_rate_with_the_lowest_validation_loss():
         ensemble.tuned_seeds(cfg, [0], make, make, lrs=[], steps=1, data="x")
     with pytest.raises(TypeError, match="batches"):
         ensemble.shared_batches([], 2)
+
+
+def test_run_cached_with_a_given_model():
+    cfg = small("gpt")
+    body = ensemble.build(cfg, [0, 1])
+    x = torch.randint(0, 26, (2, 16, 10))
+    y = torch.randint(0, 3, (2, 16))
+
+    def make(seeds):
+        return lambda: (x, y)
+
+    def classifier():
+        return ensemble.EnsembleClassifier(ensemble.Ensemble([body.member(0), body.member(1)]), 3)
+
+    first = ensemble.run_cached(cfg, [0, 1], make, steps=5, data="toy", make_model=classifier, model_key="body v1",
+                                progress=False)
+    second = ensemble.run_cached(cfg, [0, 1], make, steps=5, data="toy", make_model=classifier,
+                                 model_key="body v1", progress=False)
+    assert isinstance(second.ensemble, ensemble.EnsembleClassifier) and second.from_cache
+    torch.testing.assert_close(first.ensemble(x), second.ensemble(x))
+    with pytest.raises(ValueError, match="model_key"):
+        ensemble.run_cached(cfg, [0, 1], make, steps=5, data="toy", make_model=classifier)
+    with pytest.raises(ValueError, match="one member per seed"):
+        ensemble.run_cached(cfg, [0, 1, 2], make, steps=5, data="toy", make_model=classifier, model_key="b")
