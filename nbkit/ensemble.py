@@ -315,8 +315,10 @@ def recall_accuracy(ens: Ensemble, distances, n_examples: int = 512, seed: int =
     out = {}
     for d in distances:
         x, y = recall_batch(n_examples, d, n_pairs=1, generator=torch.Generator().manual_seed(seed * 100_003 + d))
-        x, y = (t.to(device).expand(ens.size, *t.shape) for t in (x, y))
-        out[d] = accuracy(ens, lambda x=x, y=y: (x, y))
+        chunks = [(xc.to(device), yc.to(device)) for xc, yc in zip(x.split(256), y.split(256))]  # bounded memory
+        counts = [len(xc) for xc, _ in chunks]
+        per_chunk = np.array([accuracy(ens, shared_batches([c], ens.size)) for c in chunks])  # (chunks, members)
+        out[d] = (np.array(counts) @ per_chunk / sum(counts)).tolist()
     return out
 
 
