@@ -193,6 +193,15 @@ def _knn_mask(K: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
+def _cknna_parts(K: np.ndarray, L: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """CKNNA's neighbour masks of K and L and its normaliser sqrt(HSIC(K_k, K_k) HSIC(L_k, L_k))."""
+    mask_k, mask_l = _knn_mask(K, k), _knn_mask(L, k)
+    kk, ll = hsic_unbiased(mask_k * K, mask_k * K), hsic_unbiased(mask_l * L, mask_l * L)
+    if kk <= 0 or ll <= 0:
+        raise ValueError(f"{'X' if kk <= 0 else 'Y'} has no variation among neighbours; CKNNA is undefined")
+    return mask_k, mask_l, float(np.sqrt(kk * ll))
+
+
 def cknna(X, Y, k: int = 10) -> float:
     """CKA on mutual nearest neighbours (Huh et al. 2024): unbiased HSIC of the kernels kept only where
     item j is among item i's ``k`` nearest (largest inner product) in *both* views. k >= 2.
@@ -202,13 +211,9 @@ def cknna(X, Y, k: int = 10) -> float:
     X, Y = _pair(X, Y)
     k = _check_k(k, X.shape[0], minimum=2)
     K, L = X @ X.T, Y @ Y.T
-    mask_k, mask_l = _knn_mask(K, k), _knn_mask(L, k)
+    mask_k, mask_l, norm = _cknna_parts(K, L, k)
     both = mask_k * mask_l
-    kl = hsic_unbiased(both * K, both * L)
-    kk, ll = hsic_unbiased(mask_k * K, mask_k * K), hsic_unbiased(mask_l * L, mask_l * L)
-    if kk <= 0 or ll <= 0:
-        raise ValueError(f"{'X' if kk <= 0 else 'Y'} has no variation among neighbours; CKNNA is undefined")
-    return float(kl / np.sqrt(kk * ll))
+    return float(hsic_unbiased(both * K, both * L) / norm)
 
 
 # ---------------------------------------------------------------- scores with their nulls
@@ -285,9 +290,8 @@ def calibrate(score_value: float, null_mean: float) -> float:
 def permutation_null(X, Y, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, seed=0) -> np.ndarray:
     """Scores ``(n_perm,)`` of ``X`` against ``Y`` with its rows shuffled: what the pairing alone adds.
 
-    For ``mutual_knn`` the neighbour lists are computed once and relabelled
-    (a shuffled copy of Y has the same neighbours under new names), so the
-    null costs little; the other metrics recompute on every permutation.
+    The expensive parts are computed once and relabelled: a shuffled copy of Y
+    has the same neighbour lists and the same Gram matrix under new names.
     """
     fn = _metric_fn(metric)
     if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
@@ -304,8 +308,22 @@ def permutation_null(X, Y, metric: str = "mutual_knn", k: int = 10, n_perm: int 
             inverse = np.argsort(perm)
             null.append(neighbour_overlap(A, inverse[B[perm]]).mean())
         return np.array(null)
-    kwargs = {"k": k} if metric == "cknna" else {}
-    return np.array([fn(X, Y[rng.permutation(n)], **kwargs) for _ in range(n_perm)])
+    if metric == "cka":
+        return np.array([fn(X, Y[rng.permutation(n)]) for _ in range(n_perm)])
+    # kernel metrics: shuffling Y's rows shuffles the rows and columns of its Gram matrix (and of its
+    # neighbour mask); the normalisers do not change, so they are computed once
+    K, L = X @ X.T, Y @ Y.T
+    if metric == "unbiased_cka":
+        norm = np.sqrt(hsic_unbiased(K, K) * hsic_unbiased(L, L))
+        return np.array([hsic_unbiased(K, L[p][:, p]) / norm for p in (rng.permutation(n) for _ in range(n_perm))])
+    k = _check_k(k, n, minimum=2)
+    mask_k, mask_l, norm = _cknna_parts(K, L, k)
+    null = []
+    for _ in range(n_perm):
+        p = rng.permutation(n)
+        both = mask_k * mask_l[p][:, p]
+        null.append(hsic_unbiased(both * K, both * L[p][:, p]) / norm)
+    return np.array(null)
 
 
 def compare(X, Y, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, seed=0) -> Alignment:
@@ -327,18 +345,62 @@ def seed_pairs(n_models: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(n_models) for j in range(i + 1, n_models)]
 
 
-def pairwise(features, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, seed=0,
-             pairs: list[tuple[int, int]] | None = None) -> list[Alignment]:
-    """``compare`` for pairs of models that embedded the same items: features ``(S, n, d)``, one slice
-    per model (e.g. the seeds of a ``toymodels.SeedMLP``). pairs: default every pair (``seed_pairs(S)``)."""
+def _models(features) -> np.ndarray:
     if hasattr(features, "detach"):
         features = features.detach().cpu().numpy()
     features = np.asarray(features, dtype=np.float64)
     if features.ndim != 3:
         raise ValueError(f"features must be (models, n items, d), got shape {features.shape}")
+    return features
+
+
+def pairwise(features, metric: str = "mutual_knn", k: int = 10, n_perm: int = 20, seed=0,
+             pairs: list[tuple[int, int]] | None = None) -> list[Alignment]:
+    """``compare`` for pairs of models that embedded the same items: features ``(S, n, d)``, one slice
+    per model (e.g. the seeds of a ``toymodels.SeedMLP``). pairs: default every pair (``seed_pairs(S)``).
+
+    For ``mutual_knn`` each model's neighbour lists are computed once and shared by its pairs.
+    """
+    features = _models(features)
     pairs = seed_pairs(features.shape[0]) if pairs is None else list(pairs)
     rng = _rng(seed)
-    return [compare(features[i], features[j], metric, k=k, n_perm=n_perm, seed=rng) for i, j in pairs]
+    if metric != "mutual_knn":
+        return [compare(features[i], features[j], metric, k=k, n_perm=n_perm, seed=rng) for i, j in pairs]
+    n = features.shape[1]
+    k = _check_k(k, n)
+    if isinstance(n_perm, bool) or not isinstance(n_perm, (int, np.integer)) or n_perm < 1:
+        raise ValueError(f"n_perm must be a positive int, got {n_perm!r}")
+    sets = {m: knn(features[m], k, rng) for m in sorted({m for p in pairs for m in p})}
+    out = []
+    for i, j in pairs:
+        value = float(neighbour_overlap(sets[i], sets[j]).mean())
+        null = []
+        for _ in range(n_perm):
+            perm = rng.permutation(n)
+            null.append(neighbour_overlap(sets[i], np.argsort(perm)[sets[j][perm]]).mean())
+        null = np.array(null)
+        out.append(Alignment(metric, value, null, calibrate(value, float(null.mean())),
+                             (1 + int(np.sum(null >= value))) / (1 + n_perm), n, k))
+    return out
+
+
+def pair_scores(features, metric: str = "unbiased_cka", k: int = 10, seed=0,
+                pairs: list[tuple[int, int]] | None = None) -> np.ndarray:
+    """Raw scores (no null) of pairs of models, ``(P,)``: features ``(S, n, d)`` as in ``pairwise``.
+
+    For metrics whose chance level is known (``unbiased_cka``: 0) or when
+    only the score is needed. Rows are L2-normalised; for ``unbiased_cka``
+    each model's Gram matrix and self-HSIC are computed once.
+    """
+    features = _models(features)
+    pairs = seed_pairs(features.shape[0]) if pairs is None else list(pairs)
+    if metric != "unbiased_cka":
+        return np.array([score(features[i], features[j], metric, k=k, seed=seed) for i, j in pairs])
+    grams = {m: normalize_rows(features[m]) @ normalize_rows(features[m]).T for m in {m for p in pairs for m in p}}
+    self_hsic = {m: hsic_unbiased(G, G) for m, G in grams.items()}
+    if min(self_hsic.values()) <= 0:
+        raise ValueError("a model has no variation across items (all rows alike); its alignment is undefined")
+    return np.array([hsic_unbiased(grams[i], grams[j]) / np.sqrt(self_hsic[i] * self_hsic[j]) for i, j in pairs])
 
 
 def mean_se(values) -> tuple[float, float]:

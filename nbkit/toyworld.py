@@ -124,10 +124,14 @@ def captions(states, rng: np.random.Generator, drop: float = 0.1) -> list[list[s
     probability ``drop``), row and column words for the position, and 2-4 filler words."""
     states = _check_states(states)
     out = []
+    said = _said(states)
     for i in range(len(states)):
-        words = [str(rng.choice(SYNONYMS[group][values[i]])) for group, values in _said(states)
-                 if rng.random() >= drop]
-        words += [str(w) for w in rng.choice(FILLERS, size=rng.integers(2, 5))]
+        words = []
+        for group, values in said:
+            synonyms = SYNONYMS[group][values[i]]
+            if rng.random() >= drop:
+                words.append(synonyms[rng.integers(len(synonyms))])
+        words += [FILLERS[j] for j in rng.integers(0, len(FILLERS), rng.integers(2, 5))]
         out.append([words[j] for j in rng.permutation(len(words))])
     return out
 

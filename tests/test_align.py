@@ -233,3 +233,57 @@ def test_torch_tensors_are_accepted():
     torch = pytest.importorskip("torch")
     X = _random(50)
     assert align.score(torch.tensor(X), X, "cka") == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("metric", ["unbiased_cka", "cknna", "cka"])
+def test_kernel_nulls_equal_recomputing_on_shuffled_rows(metric):
+    X, Y = _random(60, 5, 0), _random(60, 5, 0) + 0.5 * _random(60, 5, 1)
+    Xn, Yn = align.normalize_rows(X), align.normalize_rows(Y)
+    fast = align.permutation_null(X, Y, metric, k=5, n_perm=3, seed=11)
+    rng = np.random.default_rng(11)
+    kwargs = {"k": 5} if metric == "cknna" else {}
+    slow = [getattr(align, metric)(Xn, Yn[rng.permutation(60)], **kwargs) for _ in range(3)]
+    assert fast == pytest.approx(slow, rel=1e-9)
+
+
+def test_pairwise_and_pair_scores_agree_with_one_pair_at_a_time():
+    base = _random(120, 6, 0)
+    feats = np.stack([base + 0.5 * _random(120, 6, s) for s in (1, 2, 3)])
+    pairs = align.seed_pairs(3)
+    assert pairs == [(0, 1), (0, 2), (1, 2)]
+    many = align.pairwise(feats, "mutual_knn", k=5, n_perm=5, seed=0)
+    for (i, j), r in zip(pairs, many):
+        assert r.score == pytest.approx(align.score(feats[i], feats[j], "mutual_knn", k=5))  # no ties here
+        assert abs(r.null_mean - 5 / 119) < 0.02 and r.calibrated > 0.2
+    ucka = align.pair_scores(feats, "unbiased_cka")
+    assert ucka == pytest.approx([align.score(feats[i], feats[j], "unbiased_cka") for i, j in pairs])
+    assert align.pair_scores(feats, "cka") == pytest.approx([align.score(feats[i], feats[j], "cka") for i, j in pairs])
+    cknna = align.pairwise(feats, "cknna", k=5, n_perm=3)
+    assert len(cknna) == 3 and cknna[0].k == 5
+    with pytest.raises(ValueError, match="models, n items"):
+        align.pairwise(feats[0])
+
+
+def test_pair_mean_se_is_a_jackknife_over_models():
+    pairs = align.seed_pairs(4)
+    values = np.array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+    assert align.pair_mean_se(values, pairs) == (0.5, 0.0)
+    lifted = values + np.array([0.2 if 0 in p else 0.0 for p in pairs])  # model 0 lifts its 3 pairs
+    mean, se = align.pair_mean_se(lifted, pairs)
+    naive = lifted.std(ddof=1) / np.sqrt(len(lifted))
+    assert mean == pytest.approx(0.6) and se > naive
+    assert align.mean_se([1.0, 2.0, 3.0]) == pytest.approx((2.0, 1 / np.sqrt(3)))
+    with pytest.raises(ValueError, match=">= 3 models"):
+        align.pair_mean_se([0.1, 0.2], [(0, 1), (1, 0)])
+    with pytest.raises(ValueError, match="one per pair"):
+        align.pair_mean_se([0.1, 0.2], [(0, 1)])
+    with pytest.raises(ValueError, match="at least two"):
+        align.mean_se([1.0])
+
+
+def test_neighbourhood_lists_shared_neighbours():
+    X = _random(50, 4)
+    in_x, in_y, shared = align.neighbourhood(X, X, item=3, k=5)
+    assert in_x == in_y == shared and len(in_x) == 5 and 3 not in in_x
+    with pytest.raises(ValueError, match="item"):
+        align.neighbourhood(X, X, item=50)
