@@ -63,7 +63,7 @@ def dynamic_int8(model: nn.Module, keep_float=()) -> nn.Module:
               if isinstance(m, nn.Linear) and not (keep_float and name.endswith(keep_float))}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*deprecated.*")
-        return quantize_dynamic(copied, chosen, dtype=torch.qint8)
+        return quantize_dynamic(copied, chosen, dtype=torch.qint8, inplace=True)  # the copy is ours
 
 
 @torch.no_grad()

@@ -45,13 +45,13 @@ def _check_int(name: str, value, low: int) -> int:
     return value
 
 
-def interleaved_timings(candidates: Mapping[str, Callable[[], float | None]], repeats: int = 5,
-                        warmup: int = 1) -> dict[str, Timing]:
+def interleaved_timings(candidates: Mapping[str, Callable[[], object]], repeats: int = 5, warmup: int = 1,
+                        self_timed: bool = False) -> dict[str, Timing]:
     """Time every candidate ``repeats`` times, interleaved, after ``warmup`` untimed rounds.
 
-    candidates: name -> a callable with no arguments. If it returns a number,
-    that is taken as its own measured seconds (e.g. the decode phase without
-    the set-up); if it returns None, its whole wall time is used.
+    candidates: name (any hashable) -> a callable with no arguments; its result is ignored,
+    unless ``self_timed``: then each callable returns its own measured seconds (e.g. the
+    decode phase without the set-up before it), and that number is used.
     Round r runs the candidates in an order rotated by r. Returns name -> ``Timing``.
     """
     if not isinstance(candidates, Mapping) or not candidates:
@@ -60,8 +60,10 @@ def interleaved_timings(candidates: Mapping[str, Callable[[], float | None]], re
         if not callable(fn):
             raise TypeError(f"candidates[{name!r}] must be callable, got {type(fn).__name__}")
     repeats, warmup = _check_int("repeats", repeats, 1), _check_int("warmup", warmup, 0)
+    if not isinstance(self_timed, bool):
+        raise TypeError(f"self_timed must be True or False, got {self_timed!r}")
     names = list(candidates)
-    times: dict[str, list[float]] = {n: [] for n in names}
+    times: dict[object, list[float]] = {n: [] for n in names}
     for r in range(warmup + repeats):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
@@ -70,13 +72,31 @@ def interleaved_timings(candidates: Mapping[str, Callable[[], float | None]], re
             if torch.cuda.is_available():
                 torch.cuda.synchronize()
             elapsed = time.perf_counter() - start
-            if own is not None:
+            if self_timed:
                 if isinstance(own, bool) or not isinstance(own, (int, float)) or not own >= 0:
-                    raise ValueError(f"candidates[{name!r}] returned {own!r}; return seconds >= 0 or None")
+                    raise ValueError(f"candidates[{name!r}] returned {own!r}; with self_timed=True each must "
+                                     "return its seconds (>= 0)")
                 elapsed = float(own)
             if r >= warmup:
                 times[name].append(elapsed)
     return {n: Timing(min(t), statistics.median(t), tuple(t)) for n, t in times.items()}
+
+
+def machine() -> str:
+    """This machine in one line: CPU model (or GPU), cores, and torch's thread count."""
+    import os
+    import platform
+
+    if torch.cuda.is_available():
+        return f"GPU {torch.cuda.get_device_name(0)}"
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        model = names[0] if names else model
+    except OSError:
+        pass
+    return f"CPU {model}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s)"
 
 
 def tokens_per_second(n_tokens: int, seconds: float) -> float:
@@ -157,7 +177,7 @@ def decode_speed(model: nn.Module, prompt_len: int, n_new: int = 16, cache: bool
     vocab = vocab or getattr(getattr(model, "cfg", None), "vocab", None) or model.config.vocab_size
     prompt = torch.randint(0, vocab, (1, prompt_len), generator=torch.Generator().manual_seed(prompt_len))
     timing = interleaved_timings({"decode": lambda: greedy_decode(model, prompt, n_new, cache)[1]},
-                                 repeats=repeats, warmup=1)
+                                 repeats=repeats, warmup=1, self_timed=True)
     return tokens_per_second(n_new - 1, timing["decode"].best)
 
 

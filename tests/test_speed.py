@@ -26,10 +26,11 @@ def test_interleaved_timings_take_the_minimum_and_rotate():
         order.append("b")
         return 0.5  # self-timed: its own number is used
 
-    result = speed.interleaved_timings({"a": a, "b": b}, repeats=3, warmup=1)
+    result = speed.interleaved_timings({"a": a, "b": lambda: order.append("b")}, repeats=3, warmup=1)
     assert order == ["a", "b", "b", "a", "a", "b", "b", "a"]  # rotated every round
     assert result["a"].best < 0.01 and len(result["a"].times) == 3
-    assert result["b"] == speed.Timing(0.5, 0.5, (0.5, 0.5, 0.5))
+    own = speed.interleaved_timings({"b": b, (1, True): lambda: 0.25}, repeats=3, self_timed=True)
+    assert own["b"] == speed.Timing(0.5, 0.5, (0.5, 0.5, 0.5)) and own[(1, True)].best == 0.25
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -37,7 +38,9 @@ def test_interleaved_timings_take_the_minimum_and_rotate():
     (lambda: speed.interleaved_timings({"x": 3}), TypeError, r"candidates\['x'\] must be callable"),
     (lambda: speed.interleaved_timings({"x": lambda: None}, repeats=0), ValueError, "repeats must be an int >= 1"),
     (lambda: speed.interleaved_timings({"x": lambda: None}, warmup=-1), ValueError, "warmup must be an int >= 0"),
-    (lambda: speed.interleaved_timings({"x": lambda: -1.0}), ValueError, "return seconds >= 0"),
+    (lambda: speed.interleaved_timings({"x": lambda: -1.0}, self_timed=True), ValueError, "return its seconds"),
+    (lambda: speed.interleaved_timings({"x": lambda: None}, self_timed=True), ValueError, "return its seconds"),
+    (lambda: speed.interleaved_timings({"x": lambda: None}, self_timed=1), TypeError, "self_timed must be"),
     (lambda: speed.tokens_per_second(10, 0), ValueError, "seconds must be a duration > 0"),
     (lambda: speed.tokens_per_second(0, 1.0), ValueError, "n_tokens must be an int >= 1"),
     (lambda: speed.kv_cache_bytes(2, 4, 8, 0), ValueError, "tokens must be an int >= 1"),
@@ -61,6 +64,10 @@ def test_greedy_decode_same_tokens_with_and_without_cache(gpt):
         speed.greedy_decode(gpt, prompt[0], 4)
     with pytest.raises(ValueError, match="n_new must be an int >= 2"):
         speed.greedy_decode(gpt, prompt, 1)
+
+
+def test_machine_names_the_hardware():
+    assert speed.machine().startswith(("CPU", "GPU"))
 
 
 def test_cache_bytes_measured_equal_formula(gpt):

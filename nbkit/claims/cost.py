@@ -58,8 +58,8 @@ register("COST-3", "In the 'LLM OS', tokens per second are the CPU clock (GPT-4o
                  "loss_gap": "held-out bits/byte of the smallest GPT minus the largest (mean over seeds): how much "
                              "worse the smaller one predicts",
                  "se_loss_gap": "standard error of loss_gap over seeds",
-                 "context_slowdown": "decode tokens/s at the shortest context over the longest (largest GPT's "
-                                     "shape, KV cache)",
+                 "context_slowdown": "decode tokens/s at the shortest context over the longest (>= 1,000 "
+                                     "tokens), with a KV cache, on the biggest GPT shape timed",
              },
              branches=[
                  ("supported", ("speed_ratio >= 1.5 and loss_gap > 0.05 and loss_gap > 2 * se_loss_gap "
