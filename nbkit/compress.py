@@ -44,6 +44,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import zlib
 from contextlib import contextmanager
 
 import numpy as np
@@ -363,13 +364,57 @@ def bits_per_byte(model: torch.nn.Module, data: bytes) -> float:
 
 
 def classical_sizes(data: bytes) -> dict[str, int]:
-    """Sizes in bytes of ``data`` after gzip -9, bz2 -9 and xz (lzma preset 9 | extreme)."""
+    """Sizes in bytes of ``data`` after gzip -9, bz2 -9 and xz (lzma preset 9 | extreme): the file formats."""
     data = _check_bytes("data", data)
     return {
         "gzip": len(gzip.compress(data, compresslevel=9, mtime=0)),
         "bz2": len(bz2.compress(data, compresslevel=9)),
         "lzma": len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)),
     }
+
+
+def raw_sizes(data: bytes) -> dict[str, int]:
+    """Sizes in bytes of ``data`` as raw streams, without a file format around them.
+
+    ``deflate``: the stream inside gzip (zlib level 9, no header or checksum);
+    ``lzma2``: the stream inside xz (LZMA2, preset 9 | extreme, no container,
+    index or check). gzip adds 18 bytes to its stream and xz about 60: on a
+    1 KiB text that is 0.14 and ~0.5 bits per character, so a fair comparison
+    on short texts uses the raw streams. (bz2 has no raw mode in Python; its
+    format costs a few tens of bytes.)
+    """
+    data = _check_bytes("data", data)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    filters = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+    return {"deflate": len(deflate.compress(data) + deflate.flush()),
+            "lzma2": len(lzma.compress(data, format=lzma.FORMAT_RAW, filters=filters))}
+
+
+CLASSICAL = {"gzip": "gzip -9", "bz2": "bz2 -9", "lzma": "xz -9e", "deflate": "deflate (raw)",
+             "lzma2": "LZMA2 (raw)"}  # key -> display name
+
+
+def classical_all(data: bytes) -> dict[str, int]:
+    """Bytes of ``data`` after every classical compressor, file formats and raw streams, by display name
+    (``CLASSICAL``: ``'gzip -9'``, …, ``'LZMA2 (raw)'``)."""
+    data = _check_bytes("data", data)
+    return {CLASSICAL[k]: v for k, v in {**classical_sizes(data), **raw_sizes(data)}.items()}
+
+
+def classical_bits(data: bytes) -> dict[str, float]:
+    """Bits per byte of every classical compressor on ``data`` (``classical_all``), by display name."""
+    data = _check_bytes("data", data)
+    if not data:
+        raise ValueError("data is empty; bits per byte needs at least one byte")
+    return {k: 8 * v / len(data) for k, v in classical_all(data).items()}
+
+
+def model_overhead_bits(n_bytes: int) -> int:
+    """Bits the real coder adds to the ideal code length of ``n_bytes`` bytes: its length header
+    (``compress``'s varint) plus termination and padding to whole bytes (at most 10 bits)."""
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, int) or n_bytes < 1:
+        raise ValueError(f"n_bytes must be a positive int, got {n_bytes!r}")
+    return 8 * len(_varint(2 * n_bytes + 1)) + 10
 
 
 # ---------------------------------------------------------------- comparing compressors
@@ -400,6 +445,7 @@ def _check_models(models) -> dict:
 def compression_table(data: bytes, models: dict | None = None, bytes_per_parameter: int = 2) -> list[dict]:
     """Every compressor on the same ``data``: one row per compressor, classical first.
 
+    Classical: the file formats and raw streams of ``classical_bits``.
     models: name -> byte-level model (coded for real with ``compress``).
     Each row has ``name``, ``kind`` ('classical' | 'model'), ``bytes`` (coded
     size), ``ratio`` (raw / coded), ``bits_per_char`` (8 · coded / raw: per
@@ -412,9 +458,8 @@ def compression_table(data: bytes, models: dict | None = None, bytes_per_paramet
         raise ValueError("data is empty; compare compressors on at least one byte")
     models = _check_models({} if models is None else models)
     rows = []
-    names = {"gzip": "gzip -9", "bz2": "bz2 -9", "lzma": "xz -9e"}
-    for key, size in classical_sizes(data).items():
-        rows.append({"name": names[key], "kind": "classical", "bytes": size, "model_bytes": 0})
+    for name, size in classical_all(data).items():
+        rows.append({"name": name, "kind": "classical", "bytes": size, "model_bytes": 0})
     for name, model in models.items():
         rows.append({"name": name, "kind": "model", "bytes": len(compress(model, data)),
                      "model_bytes": model_size_bytes(model, bytes_per_parameter)})
@@ -425,29 +470,64 @@ def compression_table(data: bytes, models: dict | None = None, bytes_per_paramet
     return rows
 
 
-def rate_by_length(data: bytes, lengths, models: dict | None = None, progress: bool = True) -> dict[str, list[float]]:
-    """Bits per character of each compressor on the first ``L`` bytes of ``data``, for each ``L``.
+def snippet_plan() -> dict[int, int]:
+    """Notebook 03's held-out snippets for the active profile: length in bytes -> how many.
 
-    Returns ``{"gzip -9": [...], "bz2 -9": [...], "xz -9e": [...], <model names>: [...]}``,
-    one value per length, from real coded sizes (``compress``), header included.
-    ``progress`` shows a bar over the lengths.
+    At least 20 of 1 KiB (short texts vary a lot), fewer of the longer
+    lengths, all fitting in the held-out text of the profile's corpus
+    (``topics`` at smoke: 22 KB; ``docs`` otherwise: 135 KB).
     """
-    from tqdm.auto import tqdm
+    from . import config
 
+    return config.pick(smoke={1024: 20, 3072: 6, 10240: 2, 20480: 1},
+                       default={1024: 24, 3072: 12, 10240: 6, 30720: 3, 131072: 1},
+                       full={1024: 24, 3072: 12, 10240: 6, 30720: 3, 131072: 1})
+
+
+def snippet_starts(n_bytes: int, length: int, n: int, align: int = 64) -> np.ndarray:
+    """Start offsets ``(n,)`` of ``n`` non-overlapping snippets of ``length`` bytes spread evenly over
+    ``n_bytes``; every start is a multiple of ``align`` (a model's chunks then line up with the text's)."""
+    for name, value in (("n_bytes", n_bytes), ("length", length), ("n", n), ("align", align)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if length % align:
+        raise ValueError(f"length ({length}) must be a multiple of align ({align})")
+    slots = (n_bytes // align) - (length // align)  # possible starts, in units of align
+    if n * length > n_bytes or slots < 0:
+        raise ValueError(f"{n} snippets of {length} bytes do not fit in {n_bytes} bytes")
+    spacing = (slots // max(n - 1, 1)) if n > 1 else 0
+    return np.arange(n, dtype=np.int64) * spacing * align
+
+
+def snippet_rates(data: bytes, length: int, n: int, model_bits: dict | None = None,
+                  align: int = 64) -> dict[str, np.ndarray]:
+    """Bits per byte of every compressor on ``n`` snippets of ``length`` bytes of ``data``: name -> ``(n,)``.
+
+    Snippets come from ``snippet_starts``. Classical compressors (``classical_bits``:
+    file formats and raw streams) compress each snippet on its own. Models:
+    ``model_bits`` maps a name to ``per_symbol_bits(model, data)`` ``(len(data),)``
+    computed once on the whole text; because each snippet starts on a chunk
+    boundary, the sum of its bits is exactly the ideal code length of the
+    snippet coded alone. ``model_overhead_bits`` is added (the real coder's
+    header and termination), so the comparison is with what ``compress`` writes.
+    """
     data = _check_bytes("data", data)
-    lengths = [int(n) for n in lengths]
-    if not lengths or any(n < 1 or n > len(data) for n in lengths):
-        raise ValueError(f"lengths must be a non-empty list of ints in 1..len(data) = {len(data)}, got {lengths}")
-    models = _check_models({} if models is None else models)
-    out: dict[str, list[float]] = {"gzip -9": [], "bz2 -9": [], "xz -9e": []}
-    out.update({name: [] for name in models})
-    for n in tqdm(lengths, desc="coding prefixes", unit="length", disable=not progress, leave=False):
-        part = data[:n]
-        for key, size in zip(("gzip -9", "bz2 -9", "xz -9e"), classical_sizes(part).values()):
-            out[key].append(8 * size / n)
-        for name, model in models.items():
-            out[name].append(8 * len(compress(model, part)) / n)
-    return out
+    model_bits = {} if model_bits is None else model_bits
+    if not isinstance(model_bits, dict):
+        raise TypeError("model_bits must be a dict: name -> per-symbol bits of data (per_symbol_bits)")
+    for name, bits in model_bits.items():
+        if np.shape(bits) != (len(data),):
+            raise ValueError(f"model_bits[{name!r}] must have one value per byte of data ({len(data)}), "
+                             f"got shape {np.shape(bits)}")
+    starts = snippet_starts(len(data), length, n, align)
+    out: dict[str, list[float]] = {}
+    for start in starts:
+        for name, bpc in classical_bits(data[start:start + length]).items():
+            out.setdefault(name, []).append(bpc)
+        for name, bits in model_bits.items():
+            total = float(np.sum(bits[start:start + length])) + model_overhead_bits(length)
+            out.setdefault(name, []).append(total / length)
+    return {k: np.array(v) for k, v in out.items()}
 
 
 # ---------------------------------------------------------------- knowing the rule (MDL in miniature)

@@ -454,3 +454,67 @@ def sweep(configs: Sequence[ModelConfig], train_ids, val_ids, *, steps: int | Se
             results.append(_train_run(cfg, recipe, key, np.asarray(train_ids), np.asarray(val_ids), label, tag,
                                       progress=False, on_step=lambda: bar.update(1)))
     return results
+
+
+# ---------------------------------------------------------------- several seeds, trained as one batched model
+def run_seeds(cfg: ModelConfig, train_ids, val_ids, *, seeds: Sequence[int], steps: int, batch_size: int = 32,
+              lr: float | None = None, warmup: int = 50, weight_decay: float = 0.1, eval_every: int | None = None,
+              label: str | None = None, tag: str = "", progress: bool = True) -> list[Run]:
+    """Train ``cfg`` once per seed, all seeds at once (``nbkit.ensemble``), or load them; one ``Run`` per seed.
+
+    The recipe of ``run_cached`` (same learning rate rule, warm-up, cosine
+    schedule, weight decay, per-model gradient clipping) with the seeds of a
+    tiny model batched into one model: on a CPU, S seeds cost far less than S
+    runs. Seed s starts from ``seed_everything(s); build_model(cfg)`` and samples
+    its own batches (``data.batch_sampler(train_ids, ..., seed=s)``); every seed
+    is evaluated on the same validation batches during training and on the same
+    ``EVAL_WINDOWS`` fixed windows at the end (``Run.final_loss``). Cached by
+    ``nbkit.ensemble`` (config, seeds, recipe, data fingerprints, profile,
+    device, code). Returns the runs in the order of ``seeds``; each carries the
+    ensemble's key and ``recipe["seed"]``.
+    """
+    from . import ensemble
+    from .data import batch_sampler
+
+    seeds = list(seeds) if isinstance(seeds, (list, tuple, range, np.ndarray)) else seeds
+    if not isinstance(seeds, list) or not seeds:
+        raise ValueError(f"seeds must be a non-empty list of ints >= 0, got {seeds!r}")
+    recipe = _recipe(cfg, train_ids, val_ids, steps, batch_size, lr, warmup, weight_decay, eval_every, seeds[0])
+    train_ids, val_ids = np.asarray(train_ids), np.asarray(val_ids)
+    label = _default_label(cfg) if label is None else str(label)
+    if not isinstance(tag, str):
+        raise TypeError(f"tag must be a string, got {type(tag).__name__}")
+    eval_batches = 8
+    dev = config.device()
+    data = f"train {recipe['train_data']} val {recipe['val_data']} B{recipe['batch_size']} T{cfg.context}"
+    done = ensemble.run_cached(
+        cfg, seeds, lambda ss: ensemble.stack_batches([batch_sampler(train_ids, recipe["batch_size"], cfg.context,
+                                                                     seed=s, device=dev) for s in ss]),
+        steps=recipe["steps"], data=data, lr=recipe["lr"], warmup=recipe["warmup"],
+        weight_decay=recipe["weight_decay"], eval_every=recipe["eval_every"],
+        make_val_batches=lambda ss: ensemble.stack_batches(
+            [_Cycle(val_ids, recipe["batch_size"], cfg.context, eval_batches, dev) for _ in ss]),
+        eval_batches=eval_batches, label=label, progress=progress)
+    out = []
+    for i, seed in enumerate(done.seeds):
+        model = done.ensemble.member(i)
+        final, per_position = evaluate_windows(model, val_ids, cfg.context)
+        out.append(Run(key=done.key, label=label, config=cfg, recipe={**recipe, "seed": seed, "seeds": done.seeds},
+                       history=done.histories[i], model=model, n_params=count_parameters(model, embeddings=False),
+                       n_params_total=count_parameters(model), final_loss=final, loss_by_position=per_position,
+                       train_seconds=done.train_seconds, tag=tag, from_cache=done.from_cache))
+    return out
+
+
+def seed_stats(values) -> tuple[float, float, float]:
+    """``(mean, sd, se)`` of one number per seed: ``values`` 1-D; sd with ddof 1, se = sd / sqrt(n).
+
+    With a single value the spread is unknown: sd and se are NaN (a rule then cannot use them).
+    """
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError(f"values must be a non-empty 1-D array of finite numbers (one per seed), got {values!r}")
+    if arr.size == 1:
+        return float(arr[0]), float("nan"), float("nan")
+    sd = float(arr.std(ddof=1))
+    return float(arr.mean()), sd, sd / float(np.sqrt(arr.size))

@@ -6,7 +6,9 @@
 residuals ``log(pred) - log(loss)`` over the parameters ``log A``, ``alpha`` and
 ``log E``. A Huber loss this small behaves like a sum of absolute values, so one
 odd point cannot drag the whole curve. The interval on ``alpha`` comes from
-refitting on resampled points (bootstrap).
+refitting on resampled points (bootstrap): it measures how well the points of
+ONE sweep pin the exponent down (fit scatter), not how much it moves from one
+training seed to the next; for that, fit each seed's sweep and compare.
 
 All fits (several starting points, times 1 + ``n_boot`` resamples) are solved at
 once as a batch of small independent problems with a damped Gauss-Newton
@@ -36,7 +38,8 @@ class PowerLawFit:
     """A fitted ``loss = E + A * x**(-alpha)`` (``E`` is None when not fitted).
 
     ``r2`` is the R² of log(loss) (NaN if the loss is constant); ``alpha_ci`` the 95% bootstrap percentile
-    interval of alpha (NaNs when ``n_boot=0``); ``n_points`` the number of points.
+    interval of alpha over resampled points, i.e. the fit scatter of these points, not seed-to-seed
+    variation (NaNs when ``n_boot=0``); ``n_points`` the number of points.
     """
 
     alpha: float
@@ -57,8 +60,8 @@ class PowerLawFit:
     def __str__(self) -> str:
         head = f"L = {self.E:.3g} + " if self.E is not None else "L = "
         lo, hi = self.alpha_ci
-        ci = f"{lo:.3g}–{hi:.3g}" if np.isfinite(lo) else "n/a"
-        return f"{head}{self.A:.3g}·{self.x_name}^{-self.alpha:.3g}  (alpha 95% CI {ci}, R² {self.r2:.3f})"
+        ci = f", fit scatter of alpha {lo:.3g}–{hi:.3g}" if np.isfinite(lo) else ""
+        return f"{head}{self.A:.3g}·{self.x_name}^{-self.alpha:.3g}  (R² {self.r2:.3f}{ci})"
 
 
 def _check_positive_1d(name: str, values) -> np.ndarray:
@@ -196,7 +199,8 @@ def fit_power_law(
 
     ``x`` ``(n,)``: model size, data or compute (any positive unit); ``loss``
     ``(n,)``: positive losses (e.g. nats per token). Needs at least 3 distinct x
-    (4 with ``irreducible``). ``n_boot`` resamples give the 95% interval of alpha;
+    (4 with ``irreducible``). ``n_boot`` resamples of the points give a 95% interval of alpha
+    (fit scatter, not seed noise);
     ``seed`` makes it repeatable; ``x_name`` is the symbol used when printing.
     With ``irreducible``, E is kept below ``min(loss)``.
     """
@@ -253,8 +257,8 @@ def chinchilla_optimal(
     return n_opt[()], (C / (6 * n_opt))[()]  # [()] turns 0-d arrays into plain numbers
 
 
-# ---------------------------------------------------------------- sweeps, frontiers and checks (notebook 02)
-def holdout_prediction(x, loss, n_holdout: int = 1, irreducible: bool = False, n_boot: int = 200,
+# ---------------------------------------------------------------- testing a law: forecasts, frontiers (notebook 02)
+def holdout_prediction(x, loss, n_holdout: int = 2, irreducible: bool = True, n_boot: int = 0,
                        seed: int = 0) -> tuple[PowerLawFit, np.ndarray, np.ndarray]:
     """Fit on all but the ``n_holdout`` largest ``x`` and predict those: an honest test of a law.
 
@@ -276,13 +280,39 @@ def holdout_prediction(x, loss, n_holdout: int = 1, irreducible: bool = False, n
     return fit, fit.predict(x[-n_holdout:]), loss[-n_holdout:]
 
 
+def forecast_errors(x, losses, n_holdout: int = 2, irreducible: bool = True) -> dict[str, np.ndarray]:
+    """The hold-out test of a law, once per seed, against the naive forecast "no further gain".
+
+    x ``(n,)``: sizes; losses ``(S, n)``: one row of losses per seed. For each
+    row the law is fitted without the ``n_holdout`` largest sizes and predicts
+    them; the naive forecast predicts the loss of the largest fitted size.
+    Returns ``{"law": (S,), "naive": (S,), "predicted": (S, n_holdout),
+    "measured": (S, n_holdout)}``: errors are mean absolute errors over the
+    held-out sizes, in the losses' unit.
+    """
+    x = _check_positive_1d("x", x)
+    rows = np.asarray(losses, dtype=float)
+    if rows.ndim != 2 or rows.shape[1] != len(x):
+        raise ValueError(f"losses must be (seeds, {len(x)}): one row per seed, one column per size; "
+                         f"got shape {rows.shape}")
+    out = {"law": [], "naive": [], "predicted": [], "measured": []}
+    for row in rows:
+        _, predicted, measured = holdout_prediction(x, row, n_holdout=n_holdout, irreducible=irreducible)
+        last_fitted = row[np.argsort(x, kind="stable")][-n_holdout - 1]
+        out["law"].append(float(np.mean(np.abs(predicted - measured))))
+        out["naive"].append(float(np.mean(np.abs(last_fitted - measured))))
+        out["predicted"].append(predicted)
+        out["measured"].append(measured)
+    return {k: np.array(v) for k, v in out.items()}
+
+
 def compute_frontier(flops, loss) -> np.ndarray:
     """Indices of the compute-efficient frontier: points no cheaper point beats.
 
     ``flops`` ``(n,)`` and ``loss`` ``(n,)``: e.g. every evaluation of every run
-    of a sweep (C = 6·N·tokens so far). A point is on the frontier when its
-    loss is lower than that of every point with less compute. Returns indices
-    sorted by compute (Kaplan et al. 2020, Fig. 1 left, plot this envelope).
+    of a sweep. A point is on the frontier when its loss is lower than that of
+    every point with less compute. Returns indices sorted by compute (Kaplan et
+    al. 2020, Fig. 1 left, plot this envelope).
     """
     flops, loss = _check_positive_1d("flops", flops), _check_positive_1d("loss", loss)
     if len(flops) != len(loss):
@@ -296,18 +326,42 @@ def compute_frontier(flops, loss) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
-def _find_crossing(n_grid: np.ndarray, excess: np.ndarray, target: float) -> float:
-    """Where a falling curve ``excess(n)`` crosses ``target``, interpolated in log-log; NaN if it does not."""
-    below = np.nonzero(excess <= target)[0]
-    if len(below) == 0 or below[0] == 0:
-        return float("nan")
-    i = below[0]
-    lx, ly = np.log(n_grid[i - 1:i + 1]), np.log(excess[i - 1:i + 1])
-    if ly[0] == ly[1]:
-        return float(n_grid[i])
-    return float(np.exp(lx[0] + (np.log(target) - ly[0]) * (lx[1] - lx[0]) / (ly[1] - ly[0])))
+def equal_compute_spread(flops, loss, owner, n_grid: int = 24, min_runs: int = 3) -> tuple[float, np.ndarray]:
+    """How much runs of different sizes differ at the SAME training compute.
+
+    flops, loss, owner ``(n,)``: the points of ``curve_points`` (compute, loss,
+    which run). Each run's loss curve is interpolated linearly in log compute;
+    on ``n_grid`` budgets spread evenly (in log) over all the points, the runs
+    whose curve covers a budget are compared. Returns ``(median range, ranges)``:
+    ``ranges`` ``(n_grid,)`` is max - min loss across the covering runs (NaN
+    where fewer than ``min_runs`` cover the budget); the median is over the
+    budgets with enough runs (NaN if none).
+    """
+    flops, loss = _check_positive_1d("flops", flops), _check_positive_1d("loss", loss)
+    owner = np.asarray(owner)
+    if not len(flops) == len(loss) == len(owner):
+        raise ValueError(f"flops, loss and owner must have the same length, got {len(flops)}, {len(loss)}, "
+                         f"{len(owner)}")
+    for name, value, low in (("n_grid", n_grid, 2), ("min_runs", min_runs, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    log_c = np.log(flops)
+    grid = np.linspace(log_c.min(), log_c.max(), int(n_grid))
+    curves = []
+    for run in np.unique(owner):
+        mine = np.flatnonzero(owner == run)
+        mine = mine[np.argsort(log_c[mine])]
+        curves.append((log_c[mine], loss[mine]))
+    ranges = np.full(len(grid), np.nan)
+    for i, c in enumerate(grid):
+        values = [np.interp(c, lc, ls) for lc, ls in curves if lc[0] <= c <= lc[-1]]
+        if len(values) >= min_runs:
+            ranges[i] = max(values) - min(values)
+    ok = np.isfinite(ranges)
+    return (float(np.median(ranges[ok])) if ok.any() else float("nan")), ranges
 
 
+# ---------------------------------------------------------------- samples needed vs number of classes (SCALE-5)
 def _check_k_target(n_classes, target, name) -> None:
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
         raise ValueError(f"n_classes must be an int >= 2, got {n_classes!r}")
@@ -315,58 +369,93 @@ def _check_k_target(n_classes, target, name) -> None:
         raise ValueError(f"{name} must be a number in (0, 1) nats, got {target!r}")
 
 
+def _check_count(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def doubling_search(excess, target: float, start: int = 1, max_n: int = 2**30) -> float:
+    """Smallest ``n`` where a falling curve ``excess(n)`` reaches ``target``, found without a guess.
+
+    Tries ``n = start, 2·start, 4·start, …`` until ``excess(n) <= target``,
+    then interpolates between the last two tries in log-log (a curve like
+    ``c / n`` is a straight line there). Nothing about the expected answer
+    enters: a need that grows exponentially is found as readily as a linear
+    one, only later. Returns ``float(max_n)`` when even ``max_n`` is not
+    enough (a lower bound), and ``start`` when the first try already reaches it.
+    """
+    if not callable(excess):
+        raise TypeError(f"excess must be a callable n -> excess loss, got {type(excess).__name__}")
+    if not isinstance(target, (int, float)) or not target > 0:
+        raise ValueError(f"target must be a positive number, got {target!r}")
+    start, max_n = _check_count("start", start, 1), _check_count("max_n", max_n, 1)
+    if max_n < start:
+        raise ValueError(f"max_n ({max_n}) must be at least start ({start})")
+    n, value = start, float(excess(start))
+    if value <= target:
+        return float(start)
+    while n < max_n:
+        prev_n, prev_value = n, value
+        n = min(2 * n, max_n)
+        value = float(excess(n))
+        if value <= target:
+            lx, ly = np.log([prev_n, n]), np.log([prev_value, max(value, 1e-300)])
+            if ly[0] == ly[1]:
+                return float(n)
+            return float(np.exp(lx[0] + (np.log(target) - ly[0]) * (lx[1] - lx[0]) / (ly[1] - ly[0])))
+    return float(max_n)
+
+
 def distribution_samples_needed(n_classes: int, target_kl: float = 0.01, trials: int = 100,
-                                seed: int = 0) -> float:
+                                seed: int = 0, max_n: int = 2**34) -> float:
     """Samples needed to learn a ``n_classes``-way distribution to an expected KL of ``target_kl`` nats.
 
     The true distribution is drawn from a flat Dirichlet; the learner counts
     ``n`` samples and predicts ``(count + 1/2) / (n + K/2)`` (the
-    Krichevsky–Trofimov estimator). The expected KL(true || estimate), averaged
-    over ``trials`` draws, is measured on a grid of ``n`` around the textbook
-    value ``(K - 1) / (2 n)`` and interpolated where it crosses ``target_kl``.
+    Krichevsky–Trofimov estimator). The expected KL(true || estimate) is averaged
+    over ``trials`` draws, and ``n`` is found by ``doubling_search`` from 1 (no
+    guess of the answer), up to ``max_n`` (returned as a lower bound if not enough).
     """
     _check_k_target(n_classes, target_kl, "target_kl")
-    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 2:
-        raise ValueError(f"trials must be an int >= 2, got {trials!r}")
+    trials = _check_count("trials", trials, 2)
     gen = config.rng(seed)
     p = gen.dirichlet(np.ones(n_classes))
-    guess = (n_classes - 1) / (2 * target_kl)
-    n_grid = np.unique(np.geomspace(guess / 8, guess * 8, 13).round().astype(int).clip(1))
-    kl = []
-    for n in n_grid:
+
+    def kl(n: int) -> float:
         counts = gen.multinomial(int(n), p, size=trials)
         q = (counts + 0.5) / (n + n_classes / 2)
-        kl.append(float((p * (np.log(p) - np.log(q))).sum(axis=1).mean()))
-    return _find_crossing(n_grid.astype(float), np.array(kl), target_kl)
+        return float((p * (np.log(p) - np.log(q))).sum(axis=1).mean())
+
+    return doubling_search(kl, target_kl, start=1, max_n=max_n)
 
 
 def softmax_samples_needed(n_classes: int, target_excess: float = 0.1, dim: int = 8, repeats: int = 2,
-                           n_test: int = 2048, grid: int = 7, seed: int = 0) -> float:
+                           n_test: int = 2048, seed: int = 0, max_n: int = 2**17) -> float:
     """Samples needed by softmax regression to come within ``target_excess`` nats of the best possible loss.
 
     A teacher ``p(y|x) = softmax(W x)`` with ``x ~ N(0, I_dim)`` and ``n_classes``
     outputs labels the data; a student of the same form (no bias, a tiny ridge)
     is fitted by L-BFGS on ``n`` labelled samples. Its excess loss is the
     expected KL(teacher || student) over ``n_test`` fresh inputs (exact, no
-    label noise), averaged over ``repeats`` data sets. Measured on ``grid``
-    values of ``n`` from 1/4 to 4 times the textbook guess (excess ``dim (K-1) / (2 n)``)
-    and interpolated. Cost grows like ``K**2``: K = 64 takes a few seconds.
+    label noise), averaged over ``repeats`` data sets. ``n`` is found by
+    ``doubling_search`` from 4 samples (no guess of the answer), up to ``max_n``.
+    Cost grows like ``K**2``: K = 64 takes a few seconds.
     """
     import torch
 
     _check_k_target(n_classes, target_excess, "target_excess")
-    for name, value in (("dim", dim), ("repeats", repeats), ("n_test", n_test), ("grid", grid)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    for name, value in (("dim", dim), ("repeats", repeats), ("n_test", n_test)):
+        _check_count(name, value, 1)
     gen = torch.Generator().manual_seed(int(seed))
     teacher = torch.randn(dim, n_classes, generator=gen) * (1.5 / dim**0.5)
     x_test = torch.randn(n_test, dim, generator=gen)
     log_p_test = torch.log_softmax(x_test @ teacher, dim=1)
-    guess = dim * (n_classes - 1) / (2 * target_excess)
-    n_grid = np.unique(np.geomspace(guess / 4, guess * 4, max(int(grid), 2)).round().astype(int).clip(2))
-    excess = [np.mean([_softmax_excess(teacher, x_test, log_p_test, int(n), gen) for _ in range(repeats)])
-              for n in n_grid]
-    return _find_crossing(n_grid.astype(float), np.array(excess), target_excess)
+
+    def excess(n: int) -> float:
+        return float(np.mean([_softmax_excess(teacher, x_test, log_p_test, int(n), gen) for _ in range(repeats)]))
+
+    return doubling_search(excess, target_excess, start=4, max_n=max_n)
 
 
 def _softmax_excess(teacher, x_test, log_p_test, n: int, gen) -> float:
@@ -390,6 +479,28 @@ def _softmax_excess(teacher, x_test, log_p_test, n: int, gen) -> float:
     with torch.no_grad():
         log_q = torch.log_softmax(x_test @ w, dim=1)
         return float((log_p_test.exp() * (log_p_test - log_q)).sum(dim=1).mean())
+
+
+def growth_fits(ks, ns, n_boot: int = 200, seed: int = 0) -> dict[str, float]:
+    """Power law vs exponential for samples needed ``ns`` against classes ``ks`` (both ``(n,)``, > 0).
+
+    Returns ``slope`` (log-log slope, n ∝ K^slope), ``slope_low``/``slope_high``
+    (95 % bootstrap interval over the points: fit scatter), ``r2_power`` (R² of
+    log n linear in log K) and ``r2_exp`` (R² of log n linear in K: an
+    exponential). The bigger R² names the better description.
+    """
+    ks, ns = _check_positive_1d("ks", ks), _check_positive_1d("ns", ns)
+    if len(ks) != len(ns):
+        raise ValueError(f"ks and ns must have the same length, got {len(ks)} and {len(ns)}")
+    fit = fit_power_law(ks, ns, n_boot=n_boot, seed=seed, x_name="K")  # n = A K^(-alpha): slope = -alpha
+    logn = np.log(ns)
+
+    def r2(x: np.ndarray) -> float:
+        residual = logn - np.polyval(np.polyfit(x, logn, 1), x)
+        return float(1 - np.sum(residual**2) / np.sum((logn - logn.mean()) ** 2))
+
+    return {"slope": -fit.alpha, "slope_low": -fit.alpha_ci[1], "slope_high": -fit.alpha_ci[0],
+            "r2_power": r2(np.log(ks)), "r2_exp": r2(ks)}
 
 
 def ooms(factor) -> float:
@@ -461,50 +572,56 @@ def plot_fit(x, loss, fits=None, *, title: str, x_label: str, y_label: str = "va
     return fig
 
 
-# ---------------------------------------------------------------- the kit's size sweep (shared by notebooks 02 and 03)
-SIZE_SWEEP_TAG = "scaling-size-sweep"
-
-
+# ---------------------------------------------------------------- the kit's size sweep (notebook 02)
 def size_sweep_plan() -> dict:
-    """The size sweep of the active profile: corpus, model shapes and training recipe.
+    """The size sweep of the active profile: corpus, model shapes, training recipe and number of seeds.
 
-    Returns a dict with ``corpus`` (``data.corpus`` name), ``shapes`` (a list of
-    ``(d_model, n_layers, n_heads)``), ``context``, ``batch_size``, ``steps``
-    (the same token budget for every size) and ``seed``. Notebook 02 trains it;
-    notebook 03 reuses the same runs (``size_sweep()`` finds them in the cache).
+    Returns a dict with ``corpus`` (``nbkit.corpus`` name) and ``val_fraction``
+    (its document-level split), ``shapes`` (a list of ``(d_model, n_layers,
+    n_heads)``, smallest first), ``context``, ``batch_size``, ``steps`` (the
+    same token budget for every size), ``n_seeds`` (seeds trained per size,
+    batched) and ``n_holdout`` (the largest sizes a law must predict).
 
-    Why a short window on the CPU profiles: with learned position embeddings,
-    tiny models trained for ~1000 steps at context 32-64 sat on a loss plateau
-    for a seed-dependent number of steps, which scrambled the order of the
-    sizes; at context 16 (8 for the 300-step smoke sweep) they leave it early
-    and the sweep is orderly across seeds, and cheaper. Every profile sees
-    1024 (4096 on a GPU) tokens per step. The smoke sweep uses one-layer models
-    only: at 300 steps two-layer ones had not yet left the plateau.
+    The CPU recipe was chosen for an orderly curve, and notebook 02 says so in
+    its verdict. Tiny models trained for a few hundred steps sit on a loss
+    plateau for a number of steps that changes from seed to seed, which
+    scrambles the order of the sizes. What kept them in order across 3 seeds
+    on this budget: an 8-byte window, one-layer models, large batches (128
+    windows) and the Language Reference (``topics``) rather than the bigger,
+    more varied docstring corpus (there, sizes from 7k to 28k parameters tied
+    within the seed spread). On a GPU (``full``) the window is 64 bytes and the
+    models are deeper.
     """
     return {
-        "corpus": config.pick("topics", "docs", "docs"),
+        "corpus": config.pick("topics", "topics", "docs"),
+        "val_fraction": config.pick(0.2, 0.2, 0.1),
         "shapes": config.pick(
-            smoke=[(8, 1, 2), (16, 1, 4), (32, 1, 4), (48, 1, 4), (64, 1, 4)],
-            default=[(8, 1, 2), (12, 1, 4), (16, 1, 4), (24, 1, 4), (32, 1, 4), (32, 2, 4), (48, 2, 4), (64, 2, 4)],
+            smoke=[(8, 1, 2), (12, 1, 2), (16, 1, 4), (24, 1, 4), (32, 1, 4), (48, 1, 4)],
+            default=[(8, 1, 2), (12, 1, 2), (16, 1, 4), (24, 1, 4), (32, 1, 4), (48, 1, 4), (64, 1, 4), (96, 1, 4)],
             full=[(16, 1, 4), (32, 1, 4), (32, 2, 4), (64, 2, 4), (96, 3, 4), (128, 4, 4), (192, 4, 6), (256, 6, 8)],
         ),
-        "context": config.pick(8, 16, 64),
-        "batch_size": config.pick(128, 64, 64),
-        "steps": config.pick(300, 1200, 4000),
-        "seed": 0,
+        "context": config.pick(8, 8, 64),
+        "batch_size": config.pick(128, 128, 64),
+        "steps": config.pick(250, 600, 4000),
+        "n_seeds": config.pick(2, 3, 3),
+        "n_holdout": 2,
     }
 
 
-_DATA_CACHE: dict = {}
+_SPLITS: dict = {}
 
 
-def sweep_data(corpus: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(train_ids, val_ids)`` of a corpus as byte ids, split by ``data.train_val_split`` (kept in memory)."""
+def sweep_data(corpus: str, val_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """``(train_ids, val_ids)``: byte ids of ``nbkit.corpus.split(corpus, val_fraction)``, de-duplicated and
+    split by document (held-out documents are never trained on). Kept in memory."""
+    from . import corpus as corpora
     from . import data
 
-    if corpus not in _DATA_CACHE:
-        _DATA_CACHE[corpus] = data.train_val_split(data.encode(data.corpus(corpus)))
-    return _DATA_CACHE[corpus]
+    key = (corpus, val_fraction)
+    if key not in _SPLITS:
+        split = corpora.split(corpus, val_fraction=val_fraction)
+        _SPLITS[key] = (data.encode(split.train_text), data.encode(split.val_text))
+    return _SPLITS[key]
 
 
 def sweep_configs(plan: dict) -> list:
@@ -518,35 +635,74 @@ def sweep_configs(plan: dict) -> list:
         raise ValueError(f"plan must be a dict like size_sweep_plan() returns ({exc})") from None
 
 
-def size_sweep(progress: bool = True) -> list:
-    """Train (or load from the cache) the size sweep of the active profile; returns its ``Run``s by size.
+def seed_sweep(configs, train_ids, val_ids, plan: dict, seeds, desc: str = "sweep",
+               progress: bool = True) -> list[list]:
+    """Train (or load) every config of a sweep with every seed, seeds batched: ``runs[i][s]``.
 
-    One progress bar over the whole sweep. The runs carry the tag
-    ``SIZE_SWEEP_TAG``, so ``runs.list_runs(tag=SIZE_SWEEP_TAG)`` finds them.
+    configs: ``ModelConfig``s; train_ids / val_ids: byte ids; plan: a dict like
+    ``size_sweep_plan()`` (steps, batch size); seeds: e.g. ``config.seeds(plan["n_seeds"])``.
+    One progress bar over the configs (each batched training shows its own).
     """
+    from tqdm.auto import tqdm
+
     from . import runs
 
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs must be a non-empty list of ModelConfig")
+    out = []
+    for cfg in tqdm(configs, desc=desc, unit="size", disable=not progress):
+        out.append(runs.run_seeds(cfg, train_ids, val_ids, seeds=list(seeds), steps=plan["steps"],
+                                  batch_size=plan["batch_size"], label=f"d{cfg.d_model} L{cfg.n_layers}",
+                                  progress=progress))
+    return out
+
+
+def size_sweep(seeds=None, progress: bool = True) -> list[list]:
+    """The size sweep of the active profile on its corpus: ``runs[size][seed]`` (see ``seed_sweep``).
+
+    seeds: default ``config.seeds(plan["n_seeds"])`` (so ``NBKIT_SEED`` moves them).
+    """
     plan = size_sweep_plan()
-    train_ids, val_ids = sweep_data(plan["corpus"])
-    configs = sweep_configs(plan)
-    labels = [f"d{c.d_model} L{c.n_layers}" for c in configs]
-    return runs.sweep(configs, train_ids, val_ids, steps=plan["steps"], batch_size=plan["batch_size"],
-                      seed=plan["seed"], labels=labels, tag=SIZE_SWEEP_TAG, progress=progress, desc="size sweep")
+    train_ids, val_ids = sweep_data(plan["corpus"], plan["val_fraction"])
+    seeds = config.seeds(plan["n_seeds"]) if seeds is None else seeds
+    return seed_sweep(sweep_configs(plan), train_ids, val_ids, plan, seeds, desc="size sweep", progress=progress)
+
+
+def losses(sweep_runs, skip: int = 0) -> np.ndarray:
+    """Final validation losses ``(seeds, sizes)`` of ``runs[size][seed]``; ``skip`` > 0 averages only
+    positions ``skip..`` of the window (``Run.loss_after``)."""
+    try:
+        return np.array([[r.loss_after(skip) if skip else r.final_loss for r in per_size]
+                         for per_size in sweep_runs]).T
+    except (TypeError, AttributeError):
+        raise TypeError("sweep_runs must be a list (per size) of lists (per seed) of runs.Run") from None
+
+
+def flops_per_step(cfg, batch_size: int) -> float:
+    """FLOPs of one training step of a GPT: every matrix multiply of the forward and backward pass,
+    attention and the output head included (``bench.gpt_matmul_shapes``), on ``batch_size`` windows."""
+    from . import bench
+
+    return bench.matmul_flops(bench.gpt_matmul_shapes(cfg, int(batch_size), cfg.context))
 
 
 def curve_points(run_list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every validation point of every run: ``(flops, loss, run_index)``, each ``(n_points,)``.
 
-    ``flops`` = 6·N·(tokens seen at that evaluation), N non-embedding; points at
-    0 tokens are dropped. Feed them to ``compute_frontier``.
+    ``flops`` = ``flops_per_step`` x steps done at that evaluation: every
+    multiply counted, output head included (``6·N·D`` with non-embedding N
+    undercounts tiny models several times). Points at step 0 are dropped.
+    Feed them to ``compute_frontier`` and ``equal_compute_spread``.
     """
     flops, loss, owner = [], [], []
     for i, run in enumerate(run_list):
-        for tokens, value in zip(run.history.val_tokens, run.history.val_loss):
-            if tokens > 0:
-                flops.append(6.0 * run.n_params * tokens)
+        per_step = flops_per_step(run.config, run.recipe["batch_size"])
+        for step, value in zip(run.history.val_step, run.history.val_loss):
+            if step > 0:
+                flops.append(per_step * step)
                 loss.append(value)
                 owner.append(i)
     if not flops:
-        raise ValueError("the runs have no validation points with tokens > 0")
+        raise ValueError("the runs have no validation points after step 0")
     return np.array(flops), np.array(loss), np.array(owner)

@@ -5,16 +5,24 @@ import pytest
 import torch
 
 from nbkit.compress import (
+    CLASSICAL,
     bits_html,
+    classical_all,
+    classical_bits,
+    classical_sizes,
+    code_length_bits,
     compress,
     compression_table,
     entropy_bits,
     fit_progression,
+    model_overhead_bits,
     model_size_bytes,
     per_symbol_bits,
-    rate_by_length,
+    raw_sizes,
     rule_code,
     rule_decode,
+    snippet_rates,
+    snippet_starts,
 )
 from nbkit.models import build_model, count_parameters
 
@@ -38,7 +46,7 @@ def test_model_size_bytes(tiny_gpt):
 
 def test_compression_table(tiny_gpt):
     rows = compression_table(TEXT, {"tiny": tiny_gpt})
-    assert [r["name"] for r in rows] == ["gzip -9", "bz2 -9", "xz -9e", "tiny"]
+    assert [r["name"] for r in rows] == list(CLASSICAL.values()) + ["tiny"]
     model_row = rows[-1]
     assert model_row["kind"] == "model" and model_row["bytes"] == len(compress(tiny_gpt, TEXT))
     assert model_row["model_bytes"] == model_size_bytes(tiny_gpt)
@@ -47,7 +55,7 @@ def test_compression_table(tiny_gpt):
         assert r["bits_per_char"] == pytest.approx(8 * r["bytes"] / len(TEXT))
         assert r["bits_per_char_with_model"] >= r["bits_per_char"]
     assert rows[0]["bits_per_char"] < 2  # the text repeats: gzip finds it
-    assert len(compression_table(TEXT)) == 3
+    assert len(compression_table(TEXT)) == len(CLASSICAL)
     with pytest.raises(ValueError, match="empty"):
         compression_table(b"")
     with pytest.raises(TypeError, match="models must be a dict"):
@@ -56,16 +64,62 @@ def test_compression_table(tiny_gpt):
         compression_table(TEXT, {"x": 3})
 
 
-def test_rate_by_length(tiny_gpt):
-    rates = rate_by_length(TEXT, [100, 1000], {"tiny": tiny_gpt})
-    assert set(rates) == {"gzip -9", "bz2 -9", "xz -9e", "tiny"}
-    assert all(len(v) == 2 for v in rates.values())
-    assert rates["gzip -9"][1] < rates["gzip -9"][0]  # repetition pays off with length
-    assert rates["tiny"][0] == pytest.approx(8 * len(compress(tiny_gpt, TEXT[:100])) / 100)
-    with pytest.raises(ValueError, match="lengths"):
-        rate_by_length(TEXT, [0])
-    with pytest.raises(ValueError, match="lengths"):
-        rate_by_length(TEXT, [len(TEXT) + 1])
+def test_raw_streams_are_the_formats_without_their_headers():
+    import lzma
+    import zlib
+
+    formats, raw = classical_sizes(TEXT), raw_sizes(TEXT)
+    assert formats["gzip"] - raw["deflate"] == 18  # gzip: 10 bytes of header, 8 of trailer
+    assert 40 <= formats["lzma"] - raw["lzma2"] <= 80  # xz: container, index and check
+    filters = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME}]
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    stream = deflate.compress(TEXT) + deflate.flush()
+    assert zlib.decompress(stream, -15) == TEXT and len(stream) == raw["deflate"]
+    packed = lzma.compress(TEXT, format=lzma.FORMAT_RAW, filters=filters)
+    assert lzma.decompress(packed, format=lzma.FORMAT_RAW, filters=filters) == TEXT
+    bits = classical_bits(TEXT)
+    assert set(bits) == set(CLASSICAL.values()) == set(classical_all(TEXT))
+    assert bits["deflate (raw)"] < bits["gzip -9"]
+    with pytest.raises(TypeError, match="bytes"):
+        raw_sizes("text")
+    with pytest.raises(ValueError, match="empty"):
+        classical_bits(b"")
+
+
+def test_snippet_starts():
+    starts = snippet_starts(10_000, 1024, 5)
+    assert starts.tolist() == [0, 2240, 4480, 6720, 8960] and np.all(starts % 64 == 0)
+    assert snippet_starts(2048, 1024, 2).tolist() == [0, 1024]  # they may touch, never overlap
+    assert snippet_starts(5000, 1024, 1).tolist() == [0]
+    with pytest.raises(ValueError, match="do not fit"):
+        snippet_starts(2000, 1024, 2)
+    with pytest.raises(ValueError, match="multiple"):
+        snippet_starts(2000, 1000, 1)
+    with pytest.raises(ValueError, match="n must"):
+        snippet_starts(2000, 1024, 0)
+
+
+def test_snippet_rates_match_coding_each_snippet_alone(tiny_gpt):
+    text = (TEXT * 3)[:2048]
+    bits = per_symbol_bits(tiny_gpt, text)  # tiny_gpt's window is 32: snippets aligned to 64 line up too
+    rates = snippet_rates(text, 640, 3, {"tiny": bits})
+    assert set(rates) == set(CLASSICAL.values()) | {"tiny"} and all(v.shape == (3,) for v in rates.values())
+    for i, start in enumerate(snippet_starts(len(text), 640, 3)):
+        alone = code_length_bits(tiny_gpt, text[start:start + 640]) + model_overhead_bits(640)
+        assert rates["tiny"][i] == pytest.approx(alone / 640)
+        assert rates["gzip -9"][i] == pytest.approx(8 * classical_sizes(text[start:start + 640])["gzip"] / 640)
+        real = 8 * len(compress(tiny_gpt, text[start:start + 640])) / 640
+        assert real <= rates["tiny"][i] * 1.01  # the overhead bound covers what the real coder writes
+    with pytest.raises(ValueError, match="one value per byte"):
+        snippet_rates(text, 640, 3, {"tiny": bits[:-1]})
+    with pytest.raises(TypeError, match="model_bits"):
+        snippet_rates(text, 640, 3, [bits])
+
+
+def test_model_overhead_bits():
+    assert model_overhead_bits(1) == 8 + 10 and model_overhead_bits(100) == 16 + 10
+    with pytest.raises(ValueError, match="n_bytes"):
+        model_overhead_bits(0)
 
 
 @pytest.mark.parametrize("start, step, count", [(7, 3, 10_000), (-5, -2, 300), (10**12, 0, 50), (4, 1, 1)])

@@ -141,3 +141,28 @@ def test_key_changes_with_the_code(ids, monkeypatch):
     assert len(runs.code_version()) == 12
     monkeypatch.setattr(runs, "_CODE_HASH", "0" * 12)
     assert runs.run_key(CFG, train_ids, val_ids, steps=6) != before
+
+
+def test_run_seeds_batched_equals_training_each_seed_alone(ids):
+    train_ids, val_ids = ids
+    together = runs.run_seeds(CFG, train_ids, val_ids, seeds=[3, 4], steps=6, batch_size=4, progress=False)
+    assert [r.recipe["seed"] for r in together] == [3, 4] and together[0].key == together[1].key
+    alone = runs.run_cached(CFG, train_ids, val_ids, steps=6, batch_size=4, seed=4, progress=False)
+    assert together[1].final_loss == pytest.approx(alone.final_loss, abs=2e-4)  # same model, to float rounding
+    assert len(together[0].loss_by_position) == CFG.context and together[0].tokens == 6 * 4 * 16
+    again = runs.run_seeds(CFG, train_ids, val_ids, seeds=[3, 4], steps=6, batch_size=4, progress=False)
+    assert all(r.from_cache for r in again) and again[0].final_loss == together[0].final_loss
+    with pytest.raises(ValueError, match="seeds"):
+        runs.run_seeds(CFG, train_ids, val_ids, seeds=[], steps=6)
+    with pytest.raises(ValueError, match="steps"):
+        runs.run_seeds(CFG, train_ids, val_ids, seeds=[0], steps=0)
+
+
+def test_seed_stats():
+    mean, sd, se = runs.seed_stats([1.0, 2.0, 3.0])
+    assert (mean, sd) == (2.0, 1.0) and se == pytest.approx(1 / np.sqrt(3))
+    assert np.isnan(runs.seed_stats([4.0])[2])  # one seed: the spread is unknown, not zero
+    with pytest.raises(ValueError, match="one per seed"):
+        runs.seed_stats([])
+    with pytest.raises(ValueError, match="one per seed"):
+        runs.seed_stats([1.0, float("nan")])

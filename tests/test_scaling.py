@@ -55,20 +55,20 @@ def test_predict_and_str():
     np.testing.assert_allclose(pred, noisy_law(), rtol=0.05)
     assert np.ndim(fit.predict(1e4)) == 0
     text = str(fit)
-    assert text.startswith("L = ") and "·N^-" in text and "95% CI" in text and "R²" in text
+    assert text.startswith("L = ") and "·N^-" in text and "fit scatter of alpha" in text and "R²" in text
     with pytest.raises(ValueError, match="> 0"):
         fit.predict([0.0, 1.0])
 
 
 def test_no_bootstrap_gives_nan_interval():
     fit = fit_power_law(X, 5.0 * X**-0.3, n_boot=0)
-    assert np.isnan(fit.alpha_ci[0]) and "CI n/a" in str(fit)
+    assert np.isnan(fit.alpha_ci[0]) and "fit scatter" not in str(fit)
 
 
 def test_seeded_and_fast():
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a busy machine does not make the fit look slow
     a = fit_power_law(X, noisy_law(), irreducible=True, n_boot=200, seed=3)
-    assert time.perf_counter() - start < 3.0
+    assert time.process_time() - start < 3.0
     b = fit_power_law(X, noisy_law(), irreducible=True, n_boot=200, seed=3)
     assert a == b
 
