@@ -9,10 +9,10 @@ import importlib.metadata as _md
 import platform as _platform
 
 from . import config
-from .claims import claim_card, decide, verdict
+from .claims import claim_card, decide
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "claim_card", "config", "decide", "setup", "verdict"]
+__all__ = ["__version__", "claim_card", "config", "decide", "setup"]
 
 
 def _version(dist: str) -> str:

@@ -1,19 +1,14 @@
 """Corpora, the byte tokenizer, batching, and synthetic sequence tasks.
 
-All text is English prose that every Python install carries: the Language
-Reference topics (``pydoc_data.topics``, ~465k characters) and, for bigger
-runs, the docstrings of the standard library (~1.5M characters, collected with
-``ast`` once and cached). Text is tokenized as UTF-8 bytes (vocabulary 256):
+The text itself (Python's own English documentation, de-duplicated and split
+by document) comes from ``nbkit.corpus``. Text is tokenized as UTF-8 bytes (vocabulary 256):
 nothing is ever out of vocabulary, and bits per byte equal bits per character
 on this almost-ASCII text.
 """
 
 from __future__ import annotations
 
-import ast
-import sysconfig
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,55 +16,6 @@ import torch
 from . import config
 
 VOCAB = 256
-CORPORA = ("topics", "docs")
-_SKIP_DIRS = {"test", "tests", "site-packages", "idlelib", "lib2to3", "tkinter", "turtledemo", "ensurepip"}
-
-
-def python_topics_text() -> str:
-    """The Language Reference topics shipped in ``pydoc_data``, joined in sorted order (~465k chars)."""
-    from pydoc_data.topics import topics
-
-    return "\n\n".join(topics[k].strip() for k in sorted(topics))
-
-
-def stdlib_docstrings_text() -> str:
-    """Docstrings of the standard library's modules, classes and functions (~1.5M chars).
-
-    Collected with ``ast`` (about 5 s) and cached in the cache directory.
-    Test suites and GUI demos are skipped.
-    """
-    import platform
-
-    path = config.cache_dir() / f"stdlib_docstrings_{platform.python_version()}.txt"
-    if path.exists():
-        return path.read_text(encoding="utf-8")
-    root = Path(sysconfig.get_paths()["stdlib"])
-    parts = []
-    for file in sorted(root.rglob("*.py")):
-        rel = file.relative_to(root).parts
-        if _SKIP_DIRS.intersection(rel):
-            continue
-        try:
-            tree = ast.parse(file.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                doc = ast.get_docstring(node)
-                if doc and len(doc) > 40:
-                    parts.append(doc.strip())
-    text = "\n\n".join(parts)
-    path.write_text(text, encoding="utf-8")
-    return text
-
-
-def corpus(name: str = "topics") -> str:
-    """English prose: ``'topics'`` (Language Reference) or ``'docs'`` (topics + stdlib docstrings)."""
-    if name not in CORPORA:
-        raise ValueError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
-    if name == "topics":
-        return python_topics_text()
-    return python_topics_text() + "\n\n" + stdlib_docstrings_text()
 
 
 def encode(text: str) -> np.ndarray:
@@ -87,25 +33,6 @@ def decode(ids) -> str:
     if arr.size and (arr.min() < 0 or arr.max() > 255):
         raise ValueError("ids must be byte values in 0..255")
     return arr.astype(np.uint8).tobytes().decode("utf-8", errors="replace")
-
-
-def train_val_split(ids: np.ndarray, block: int = 10_000, every: int = 20) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic split: every ``every``-th block of ``block`` ids is validation.
-
-    Holding out whole blocks spread over the corpus keeps validation text
-    unseen but from the same mix of topics. Returns ``(train, val)``.
-    """
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or len(ids) < 2 * block:
-        raise ValueError(f"ids must be 1-D with at least 2*block = {2 * block} items, got shape {ids.shape}")
-    if block < 1 or every < 2:
-        raise ValueError(f"block must be >= 1 and every >= 2, got block={block}, every={every}")
-    n_blocks = len(ids) // block
-    is_val = (np.arange(n_blocks) % every) == every // 2
-    blocks = np.split(ids[: n_blocks * block], n_blocks)
-    train = np.concatenate([b for b, v in zip(blocks, is_val) if not v] + [ids[n_blocks * block:]])
-    val = np.concatenate([b for b, v in zip(blocks, is_val) if v])
-    return train, val
 
 
 def batch_sampler(ids: np.ndarray, batch_size: int, context: int, seed: int = 0,

@@ -1,5 +1,7 @@
 """De-duplication, the document-level split, and verbatim overlap measured on the real corpora."""
 
+import sysconfig
+
 import pytest
 
 from nbkit import corpus
@@ -68,3 +70,18 @@ def test_real_corpus_held_out_overlap_is_at_most_one_percent(name, fraction, see
     print(f"{name} (held out {fraction:.0%}, seed {seed}): {overlap:.3%} of held-out 64-byte spans in train")
     assert overlap == pytest.approx(s.overlap)
     assert overlap <= 0.01
+
+
+def test_docstring_documents_collect_one_per_module_and_cache(tmp_path, monkeypatch):
+    root = tmp_path / "lib"
+    (root / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pkg" / "mod.py").write_text('"""A module docstring that is long enough to keep."""\n'
+                                         'def f():\n    """Short."""\n')
+    (root / "tests" / "test_x.py").write_text('"""A docstring inside a test suite, which is skipped."""\n')
+    (root / "broken.py").write_text("def (:\n")
+    monkeypatch.setattr(sysconfig, "get_paths", lambda: {"stdlib": str(root)})
+    docs = corpus._docstring_documents()
+    assert [d.id for d in docs] == ["docs:pkg/mod.py"] and "Short" not in docs[0].text
+    (root / "pkg" / "mod.py").unlink()
+    assert corpus._docstring_documents() == docs  # served from the cache

@@ -1,39 +1,13 @@
-"""Corpora, the byte tokenizer, batching and the synthetic tasks of nbkit.data.
+"""The byte tokenizer, batching and the synthetic tasks of nbkit.data (the corpora: test_corpus.py).
 
 (The Markov source is tested in test_data_markov.py.)
 """
-
-import sysconfig
 
 import numpy as np
 import pytest
 import torch
 
 from nbkit import data
-
-
-def test_topics_text_and_corpus():
-    text = data.python_topics_text()
-    assert isinstance(text, str) and len(text) > 300_000
-    assert data.corpus("topics") == text
-    with pytest.raises(ValueError, match="unknown corpus"):
-        data.corpus("wikipedia")
-
-
-def test_stdlib_docstrings_collects_and_caches(tmp_path, monkeypatch):
-    root = tmp_path / "lib"
-    (root / "pkg").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "pkg" / "mod.py").write_text('"""A module docstring that is long enough to keep."""\n'
-                                         'def f():\n    """Short."""\n')
-    (root / "tests" / "test_x.py").write_text('"""A docstring inside a test suite, which is skipped."""\n')
-    (root / "broken.py").write_text("def (:\n")
-    monkeypatch.setattr(sysconfig, "get_paths", lambda: {"stdlib": str(root)})
-    text = data.stdlib_docstrings_text()
-    assert "module docstring" in text and "test suite" not in text and "Short" not in text
-    (root / "pkg" / "mod.py").unlink()
-    assert data.stdlib_docstrings_text() == text  # served from the cache
-    assert data.corpus("docs").endswith(text)
 
 
 def test_encode_decode_roundtrip():
@@ -48,17 +22,6 @@ def test_encode_decode_roundtrip():
         data.decode(np.zeros((2, 2), dtype=int))
     with pytest.raises(ValueError, match="0..255"):
         data.decode([300])
-
-
-def test_train_val_split_holds_out_blocks():
-    ids = np.arange(100_000) % 251
-    train, val = data.train_val_split(ids, block=1000, every=10)
-    assert len(train) + len(val) == len(ids)
-    assert len(val) == 10_000
-    with pytest.raises(ValueError, match="at least 2\\*block"):
-        data.train_val_split(ids[:1500], block=1000)
-    with pytest.raises(ValueError, match="every"):
-        data.train_val_split(ids, block=1000, every=1)
 
 
 def test_batch_sampler_shapes_and_shift():
