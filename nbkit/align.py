@@ -390,7 +390,9 @@ def pair_scores(features, metric: str = "unbiased_cka", k: int = 10, seed=0,
 
     For metrics whose chance level is known (``unbiased_cka``: 0) or when
     only the score is needed. Rows are L2-normalised; for ``unbiased_cka``
-    each model's Gram matrix and self-HSIC are computed once.
+    each model's Gram matrix and self-HSIC are computed once, and a model with
+    no variation at all (every row alike, e.g. a dead ReLU network) shares no
+    structure with any other: its pairs score 0 instead of the undefined 0/0.
     """
     features = _models(features)
     pairs = seed_pairs(features.shape[0]) if pairs is None else list(pairs)
@@ -398,9 +400,8 @@ def pair_scores(features, metric: str = "unbiased_cka", k: int = 10, seed=0,
         return np.array([score(features[i], features[j], metric, k=k, seed=seed) for i, j in pairs])
     grams = {m: normalize_rows(features[m]) @ normalize_rows(features[m]).T for m in {m for p in pairs for m in p}}
     self_hsic = {m: hsic_unbiased(G, G) for m, G in grams.items()}
-    if min(self_hsic.values()) <= 0:
-        raise ValueError("a model has no variation across items (all rows alike); its alignment is undefined")
-    return np.array([hsic_unbiased(grams[i], grams[j]) / np.sqrt(self_hsic[i] * self_hsic[j]) for i, j in pairs])
+    return np.array([hsic_unbiased(grams[i], grams[j]) / np.sqrt(self_hsic[i] * self_hsic[j])
+                     if min(self_hsic[i], self_hsic[j]) > 1e-12 else 0.0 for i, j in pairs])
 
 
 def mean_se(values) -> tuple[float, float]:

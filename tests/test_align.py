@@ -258,6 +258,11 @@ def test_pairwise_and_pair_scores_agree_with_one_pair_at_a_time():
     ucka = align.pair_scores(feats, "unbiased_cka")
     assert ucka == pytest.approx([align.score(feats[i], feats[j], "unbiased_cka") for i, j in pairs])
     assert align.pair_scores(feats, "cka") == pytest.approx([align.score(feats[i], feats[j], "cka") for i, j in pairs])
+    dead = feats.copy()
+    dead[1] = 0.0  # a dead network: no variation, shares no structure
+    assert align.pair_scores(dead, "unbiased_cka")[0] == 0.0
+    with pytest.raises(ValueError, match="no variation"):
+        align.unbiased_cka(dead[1], feats[0])
     cknna = align.pairwise(feats, "cknna", k=5, n_perm=3)
     assert len(cknna) == 3 and cknna[0].k == 5
     with pytest.raises(ValueError, match="models, n items"):

@@ -42,7 +42,7 @@ def test_batched_forward_equals_each_network_alone():
 
 
 def test_a_batch_trains_each_seed_exactly_as_alone(data):
-    kwargs = dict(steps=15, batch_size=32, lr=[1e-2, 3e-3], weight_decay=[0.0, 0.1])
+    kwargs = {"steps": 15, "batch_size": 32, "lr": [1e-2, 3e-3], "weight_decay": [0.0, 0.1]}
     both = toymodels.SeedMLP((64, 8, 8, 10), seeds=[5, 6])
     toymodels.fit(both, data.x_train, data.y_train[:, 0], **kwargs)
     for s, seed in enumerate([5, 6]):
