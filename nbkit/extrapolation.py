@@ -132,7 +132,7 @@ def _fit(widths, seeds, lrs, steps, half_range, n_train, activation, depth, grid
     out = {name: [] for name in ("rmse_val", "rmse_in", "rmse_out", "final_train_mse", "curves", "n_params")}
     for width in tqdm(widths, desc="widths (one batched model of lrs x seeds each)", disable=not progress):
         model = batched.BatchedMLP(1, width, len(rates), depth=depth, activation=activation,
-                                   seeds=[10_000 * width + i for i in range(len(rates))])
+                                   seeds=[1_000_003 * s + 1_000 * width + j for j in range(len(lrs)) for s in seeds])
         history = batched.train(model.parameters(), lambda _, m=model: ((m(x_train) - y_train) ** 2).mean(dim=(1, 2)),
                                 steps=steps, lr=rates, progress=False)
         with torch.no_grad():
@@ -156,8 +156,8 @@ def fit_mlps(widths: Sequence[int], seeds: Sequence[int], lrs: Sequence[float] =
 
     For each width, the lrs x seeds are one batched model (``nbkit.batched``):
     full-batch Adam on mean squared error for ``steps`` steps, cosine decay.
-    Seed s draws the training points (``sine_data(seed=s)``); inits differ
-    per member.
+    Seed s draws the training points (``sine_data(seed=s)``) and, with the
+    width and the lr's position, each member's init.
 
     Returns arrays: ``widths (W,)``, ``seeds (S,)``, ``n_params (W,)``;
     ``rmse_in``, ``rmse_out``, ``rmse_val``, ``lr_chosen``, ``final_train_mse``
