@@ -106,14 +106,11 @@ def fit_periodic(x, y, periods: float | Sequence[float], harmonics: int = 1) -> 
     candidates = np.atleast_1d(np.asarray(periods, dtype=float))
     if candidates.ndim != 1 or not np.all(np.isfinite(candidates)) or np.any(candidates <= 0):
         raise ValueError(f"periods must be positive finite numbers, got {periods!r}")
-    best, best_error = None, math.inf
-    for period in candidates:
-        features = _periodic_features(x, period, harmonics)
-        coefficients = np.linalg.lstsq(features, y, rcond=None)[0]
-        error = float(np.mean((features @ coefficients - y) ** 2))
-        if error < best_error:
-            best, best_error = PeriodicFit(float(period), coefficients), error
-    return best
+    features = _periodic_features(x[None, :] / candidates[:, None], 1.0, harmonics)  # (periods, n, 1 + 2·harmonics)
+    coefficients = np.einsum("pkn,n->pk", np.linalg.pinv(features), y)      # least squares for every period at once
+    errors = np.mean((np.einsum("pnk,pk->pn", features, coefficients) - y) ** 2, axis=1)
+    best = int(np.argmin(errors))
+    return PeriodicFit(float(candidates[best]), coefficients[best])
 
 
 def _choose(values: np.ndarray, best: np.ndarray) -> np.ndarray:
