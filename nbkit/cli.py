@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from . import __version__, assets, book, config, ledger, student
+from . import __version__, assets, book, config, ledger, rag_cli, student
 
 
 def _doctor(_args) -> int:
@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     led.add_argument("--markdown", action="store_true", help="a Markdown table of one profile (default: default)")
     student.add_command(sub)
     book.add_command(sub)
+    rag_cli.add_command(sub)
     args = parser.parse_args(argv)
     try:
         config.scale()
@@ -86,4 +87,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return {"doctor": _doctor, "run": _run, "ledger": _ledger, "student": student.command,
-            "book": book.command}[args.command](args)
+            "book": book.command, "rag": rag_cli.command}[args.command](args)

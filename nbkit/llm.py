@@ -245,8 +245,11 @@ class Generator:
         prompts = [self.render(_check_messages(c, f"conversations[{i}]")) for i, c in enumerate(conversations)]
         keys = [_GenerationCache.key(self.model_id, p, max_new_tokens) for p in prompts]
         results: list[Generation | None] = [self._cache.get(k) if cache else None for k in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
-        todo.sort(key=lambda i: len(prompts[i]))  # similar lengths share a batch: less padding to compute
+        first = {}  # a prompt that occurs twice is generated once
+        for i, r in enumerate(results):
+            if r is None:
+                first.setdefault(keys[i], i)
+        todo = sorted(first.values(), key=lambda i: len(prompts[i]))  # similar lengths share a batch: less padding
         batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
         bar = tqdm(total=len(todo), desc=f"{self.name}: generating", unit="answer",
                    disable=not (progress and todo), leave=False)
@@ -270,7 +273,7 @@ class Generator:
                     self._cache.put(keys[i], g)
             bar.update(len(batch))
         bar.close()
-        return results
+        return [r if r is not None else results[first[keys[i]]] for i, r in enumerate(results)]
 
 
 _LOADED: Generator | None = None

@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -208,7 +208,8 @@ def drop_instructions(texts: Sequence[str]) -> list[int]:
 
 @dataclass
 class Source:
-    """A retrieved passage: where it came from (``file``, ``position``), its ``text`` and fused ``score``."""
+    """A retrieved passage: where it came from (``file``, ``position``), its ``text`` and ``score``
+    (the RRF score for hybrid retrieval, the cosine similarity for dense only)."""
 
     file: str
     text: str
@@ -264,7 +265,10 @@ class Pipeline:
         return self._generator
 
     def retrieve(self, question: str, k: int = 3, hybrid: bool = True, where: Mapping | None = None) -> list[Source]:
-        """Top-``k`` passages: dense hits from the store, fused with BM25 by RRF when ``hybrid``."""
+        """Top-``k`` passages: dense hits from the store, fused with BM25 by RRF when ``hybrid``.
+
+        where: a payload filter (e.g. ``{"source": "handbook"}``) applied to both retrievers.
+        """
         from . import embed
 
         if not isinstance(question, str) or not question.strip():
@@ -279,9 +283,8 @@ class Pipeline:
             if where is not None:
                 allowed = {h.id for h in self.store.search(q, k=len(self.payloads), where=where)}
                 lexical = [i for i in lexical if i in allowed]
-            ids = retrieval.rrf([[h.id for h in dense] or [-1], lexical or [-1]], k=k)[0]
-            scores = {h.id: h.score for h in dense}
-            chosen = [(int(i), scores.get(int(i), float("nan"))) for i in ids if i >= 0]
+            ids, fused = retrieval.rrf([[h.id for h in dense] or [-1], lexical or [-1]], k=k, with_scores=True)
+            chosen = [(int(i), float(s)) for i, s in zip(ids[0], fused[0]) if i >= 0]
         else:
             chosen = [(h.id, h.score) for h in dense[:k]]
         return [Source(self.payloads[i]["file"], self.payloads[i]["text"], s, int(self.payloads[i].get("position", 0)),
@@ -304,7 +307,3 @@ class Pipeline:
                             "new_tokens": out.new_tokens, "cached": out.cached, **result.timings})
         return result
 
-
-def asdict_sources(sources: Sequence[Source]) -> list[dict]:
-    """Sources as plain dicts (for tables and JSON)."""
-    return [asdict(s) for s in sources]

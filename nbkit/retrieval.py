@@ -14,6 +14,7 @@ list, best first; ``-1`` marks "no result" (fewer than k candidates).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,9 +66,9 @@ def chunk_spans(text: str, size: int = 120, overlap: int = 20) -> list[tuple[int
     """Character spans ``(start, end)`` of windows of ``size`` words, consecutive windows sharing
     ``overlap`` words. A text of at most ``size`` words is one window; the last window ends at the
     last word. An empty text gives no window."""
-    size, overlap = _check_sizes(size, overlap)
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
+    size, overlap = _check_sizes(size, overlap)
     words = [m.span() for m in _WORD.finditer(text)]
     if not words:
         return []
@@ -100,31 +101,54 @@ def chunk_documents(docs: Sequence, size: int = 120, overlap: int = 20) -> list[
     return chunks
 
 
-def gold_chunks(chunks: Sequence[Chunk], doc_text: dict[str, str], evidence: str, min_cover: float = 0.5) -> set[int]:
-    """Indices of the chunks that hold at least ``min_cover`` of every occurrence of ``evidence``.
+def gold_chunks(chunks: Sequence[Chunk], doc_text: dict[str, str], evidence: str | Sequence[str],
+                min_cover: float = 0.5) -> set[int]:
+    """Indices of the chunks that hold at least ``min_cover`` of the words of an occurrence of an ``evidence`` phrase.
 
     doc_text: doc id -> the *cleaned* document text the chunks were cut from.
-    evidence: a phrase (whitespace-collapsed) copied from the gold passage.
+    evidence: a phrase (or a list of phrases) copied from the gold passage(s).
     A phrase cut in two by a chunk boundary still has a gold chunk when one
     side holds at least ``min_cover`` of it; overlap between chunks makes that likelier.
     """
-    if not isinstance(evidence, str) or not evidence.strip():
-        raise ValueError("evidence must be a non-empty string")
+    phrases = [evidence] if isinstance(evidence, str) else list(evidence)
+    if not phrases or not all(isinstance(e, str) and e.strip() for e in phrases):
+        raise ValueError("evidence must be a non-empty string or a list of them")
     if not 0 < min_cover <= 1:
         raise ValueError(f"min_cover must be in (0, 1], got {min_cover!r}")
-    evidence = clean(evidence)
     spans: dict[str, list[tuple[int, int]]] = {}
-    for doc_id, text in doc_text.items():
-        start = text.find(evidence)
-        while start >= 0:
-            spans.setdefault(doc_id, []).append((start, start + len(evidence)))
-            start = text.find(evidence, start + 1)
+    for phrase in map(clean, phrases):
+        for doc_id, text in doc_text.items():
+            start = text.find(phrase)
+            while start >= 0:
+                spans.setdefault(doc_id, []).append((start, start + len(phrase)))
+                start = text.find(phrase, start + 1)
     gold = set()
     for i, c in enumerate(chunks):
         for s, e in spans.get(c.doc_id, ()):
-            if min(e, c.end) - max(s, c.start) >= min_cover * (e - s):
+            starts = [s + m.start() for m in _WORD.finditer(doc_text[c.doc_id][s:e])]  # the phrase's words
+            if sum(c.start <= w < c.end for w in starts) >= min_cover * len(starts):
                 gold.add(i)
     return gold
+
+
+def learner_questions() -> list[dict]:
+    """The kit's learner-style questions over the Python Language Reference (``pydoc_data.topics``).
+
+    Each is ``{"id", "doc", "question", "evidence": [phrases]}``: the question
+    in a learner's words, and phrases copied verbatim from its gold passage(s)
+    that locate the gold chunks (``gold_chunks``). Shipped in ``nbkit/resources``.
+    """
+    from importlib.resources import files
+
+    raw = json.loads(files("nbkit").joinpath("resources", "rag_questions.json").read_text(encoding="utf-8"))
+    return raw["questions"]
+
+
+def small_documents(docs: Sequence, max_words: int) -> list:
+    """The documents whose cleaned text has between 1 and ``max_words`` words, in their order."""
+    if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
+        raise ValueError(f"max_words must be a positive int, got {max_words!r}")
+    return [d for d in docs if 0 < len(clean(d.text).split()) <= max_words]
 
 
 # ---------------------------------------------------------------- retrievers
@@ -166,7 +190,10 @@ class BM25:
         self.texts = _check_texts(texts, "texts")
         self._bm25s = bm25s
         self.index = bm25s.BM25()
-        self.index.index(bm25s.tokenize(self.texts, stopwords="en", show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize(self.texts, stopwords="en", show_progress=False)
+        if not tokens.vocab:
+            raise ValueError("texts hold no indexable words (only stop words or one-letter words)")
+        self.index.index(tokens, show_progress=False)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -211,12 +238,13 @@ class Dense:
         return _pad(ids, np.take_along_axis(sims, ids, 1).astype(np.float32), k)
 
 
-def rrf(rankings: Sequence, k: int = 10, c: int = 60) -> np.ndarray:
+def rrf(rankings: Sequence, k: int = 10, c: int = 60, with_scores: bool = False):
     """Reciprocal rank fusion (Cormack et al. 2009): score(d) = sum over rankings of 1 / (c + rank(d)).
 
     rankings: several ``(n, m)`` id arrays (best first, -1 = empty) for the
     same n queries. rank starts at 1. Ties are broken by the first ranking's
-    order, then by id. Returns fused ids ``(n, k)``, padded with -1.
+    order, then by id. Returns fused ids ``(n, k)``, padded with -1, and with
+    ``with_scores`` also their fused scores ``(n, k)`` (0 for padding).
     """
     k = _check_k(k)
     if isinstance(c, bool) or not isinstance(c, (int, float)) or c < 0:
@@ -227,6 +255,7 @@ def rrf(rankings: Sequence, k: int = 10, c: int = 60) -> np.ndarray:
     if len({a.shape[0] for a in arrays}) != 1:
         raise ValueError(f"every ranking needs the same number of queries, got {[a.shape[0] for a in arrays]}")
     out = -np.ones((arrays[0].shape[0], k), dtype=np.int64)
+    fused = np.zeros((arrays[0].shape[0], k), dtype=np.float64)
     for q in range(arrays[0].shape[0]):
         score: dict[int, float] = {}
         first_seen: dict[int, tuple[int, int]] = {}
@@ -238,19 +267,20 @@ def rrf(rankings: Sequence, k: int = 10, c: int = 60) -> np.ndarray:
                 first_seen.setdefault(int(doc), (which, rank))
         best = sorted(score, key=lambda d: (-score[d], first_seen[d], d))[:k]
         out[q, :len(best)] = best
-    return out
+        fused[q, :len(best)] = [score[d] for d in best]
+    return (out, fused) if with_scores else out
 
 
 # ---------------------------------------------------------------- metrics
 
 def _check_ranked(ranked, relevant) -> tuple[np.ndarray, list[set[int]]]:
-    ranked = np.atleast_2d(np.asarray(ranked, dtype=np.int64))
     if isinstance(relevant, (str, bytes)) or not isinstance(relevant, Sequence):
         raise TypeError("relevant must be a list with one set of relevant ids per query")
+    if len(ranked) == 0 or len(relevant) == 0:
+        raise ValueError("ranked and relevant are empty; give at least one query")
+    ranked = np.atleast_2d(np.asarray(ranked, dtype=np.int64))
     if len(relevant) != len(ranked):
         raise ValueError(f"ranked has {len(ranked)} queries but relevant has {len(relevant)}")
-    if len(ranked) == 0:
-        raise ValueError("ranked is empty; give at least one query")
     return ranked, [{int(x) for x in r} for r in relevant]
 
 

@@ -34,6 +34,7 @@ from . import config
 INDEX_KINDS = ("flat", "hnsw", "ivf", "ivfpq")
 QDRANT_URL_ENV = "NBKIT_QDRANT_URL"
 QDRANT_SERVER = "docker run -p 6333:6333 qdrant/qdrant"
+_EMBEDDED: dict[str, object] = {}  # folder -> the embedded client this process holds on it
 
 
 def _faiss():
@@ -66,14 +67,15 @@ def ivf_lists(n: int) -> int:
     return int(max(1, min(round(math.sqrt(n)), n // 39)))
 
 
-def build_index(kind: str, vectors, nprobe: int | None = None, hnsw_m: int = 32, pq_m: int = 48):
+def build_index(kind: str, vectors, nprobe: int | None = None, hnsw_m: int = 32, pq_m: int | None = None):
     """A FAISS inner-product index of ``kind`` over unit vectors ``(n, d)`` (cosine = inner product).
 
     flat: exact, the reference. hnsw: a navigable small-world graph with
     ``hnsw_m`` links per node (Malkov & Yashunin 2018). ivf: ``ivf_lists(n)``
     cells, searching ``nprobe`` of them (default: a quarter of the cells). ivfpq:
-    the same cells, each vector compressed to ``pq_m`` bytes (product
-    quantization; ``d`` must be divisible by ``pq_m``).
+    the same cells, each vector compressed to ``pq_m`` codes of up to 8 bits
+    (product quantization; ``d`` must be divisible by ``pq_m``; default: the
+    largest of 48, 32, 24, 16, … that divides d — 48 for 384-d vectors).
     """
     if kind not in INDEX_KINDS:
         raise ValueError(f"kind must be one of {', '.join(INDEX_KINDS)}, got {kind!r}")
@@ -90,6 +92,8 @@ def build_index(kind: str, vectors, nprobe: int | None = None, hnsw_m: int = 32,
         if kind == "ivf":
             index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
         else:
+            if pq_m is None:
+                pq_m = next(m for m in (48, 32, 24, 16, 12, 8, 6, 4, 2, 1) if d % m == 0)
             if d % pq_m:
                 raise ValueError(f"pq_m ({pq_m}) must divide the vector width d ({d})")
             nbits = 8 if n >= 256 * 39 else max(4, min(8, int(math.log2(max(n // 39, 16)))))
@@ -184,11 +188,17 @@ class Hit:
     payload: dict
 
 
+def qdrant_mode() -> str:
+    """``"server"`` when ``NBKIT_QDRANT_URL`` is set (a Qdrant server or cluster), else ``"embedded"``."""
+    return "server" if os.environ.get(QDRANT_URL_ENV, "").strip() else "embedded"
+
+
 def qdrant_client(path: str | Path | None = None):
     """A ``QdrantClient``: a server at ``$NBKIT_QDRANT_URL`` if set, else embedded at ``path``.
 
     path: folder of the embedded database (default ``cache_dir()/qdrant``).
-    One embedded client may hold a folder at a time.
+    One embedded client may hold a folder at a time: opening the same folder
+    again in this process closes the previous client.
     """
     try:
         from qdrant_client import QdrantClient
@@ -197,9 +207,12 @@ def qdrant_client(path: str | Path | None = None):
     url = os.environ.get(QDRANT_URL_ENV, "").strip()
     if url:
         return QdrantClient(url=url)
-    folder = Path(path) if path is not None else config.cache_dir() / "qdrant"
+    folder = (Path(path) if path is not None else config.cache_dir() / "qdrant").resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    return QdrantClient(path=str(folder))
+    if str(folder) in _EMBEDDED:  # re-running a notebook cell: release this process's previous client first
+        _EMBEDDED.pop(str(folder)).close()
+    client = _EMBEDDED[str(folder)] = QdrantClient(path=str(folder))
+    return client
 
 
 class VectorStore:
@@ -219,7 +232,7 @@ class VectorStore:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
         self.name, self.dim, self._models = name, dim, models
         self.client = qdrant_client(path)
-        self.mode = "server" if os.environ.get(QDRANT_URL_ENV, "").strip() else "embedded"
+        self.mode = qdrant_mode()
         if recreate and self.client.collection_exists(name):
             self.client.delete_collection(name)
         if not self.client.collection_exists(name):
@@ -268,4 +281,7 @@ class VectorStore:
 
     def close(self) -> None:
         """Release the database (an embedded folder is locked while open)."""
+        for folder, client in list(_EMBEDDED.items()):
+            if client is self.client:
+                del _EMBEDDED[folder]
         self.client.close()

@@ -1,45 +1,17 @@
 """nbkit.llm: argument checks (no model needed) and one real greedy generation (weights shared per session)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from nbkit import config, llm
-
-
-@pytest.fixture(scope="session")
-def _shared_weights():
-    """Dequantize SmolLM2 once per test session, into the session's real cache (reused by the notebooks)."""
-    pytest.importorskip("gguf")
-    try:
-        llm.gguf_path()
-    except ModuleNotFoundError as exc:
-        pytest.skip(str(exc))
-    from tests.conftest import SESSION_CACHE
-
-    saved = os.environ.get("NBKIT_CACHE")
-    if SESSION_CACHE:
-        os.environ["NBKIT_CACHE"] = SESSION_CACHE
-    else:
-        os.environ.pop("NBKIT_CACHE", None)
-    try:
-        target = llm.weights_dir()
-        if not (target / "config.json").is_file():
-            llm._dequantize_to(target)
-    finally:
-        if saved is not None:
-            os.environ["NBKIT_CACHE"] = saved
-    return target
+from tests.llm_weights import llm_weights, shared_llm_weights  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def generator(_shared_weights, monkeypatch):
-    """A loaded generator whose isolated cache dir links to the shared weights."""
-    link = llm.weights_dir()
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(_shared_weights, target_is_directory=True)
-    monkeypatch.setattr(llm, "_LOADED", None)
+def generator(request):
+    """A generator loaded from the shared weights."""
+    request.getfixturevalue("llm_weights")
     return llm.load(verbose=False)
 
 
