@@ -1,20 +1,22 @@
 """int8 instead of float32: what quantization saves (bytes, time) and what it costs (quality).
 
-- ``dynamic_int8(model, keep_float=...)``: a copy of a torch model whose
-  ``nn.Linear`` layers store int8 weights (one scale per tensor) and quantize
-  their inputs on the fly ("dynamic" quantization, Jacob et al. 2018;
-  ``torch.ao.quantization``). Embeddings and norms stay float32, and so do
-  the linear layers named in ``keep_float``.
-- ``int8_rounded_weights(model)``: only the weights rounded to int8 levels
-  (activations untouched): separates the error of the weights from that of
-  the activations.
+- ``dynamic_int8(model)``: a copy of a torch model whose ``nn.Linear`` layers
+  store int8 weights (one scale per tensor) and also quantize their *inputs*
+  to int8 on the fly, one scale per input ("dynamic" quantization, Jacob et
+  al. 2018; ``torch.ao.quantization``), so the multiply runs in integers.
+- ``weight_only_int8(model)``: a copy whose linear layers store int8 weights
+  with one scale per output row, and multiply in float: the activations are
+  never rounded.
 - ``input_outliers(model, run)``: for each kind of linear layer, how far its
   largest input value sticks out (max |x| / RMS). Activation outliers are what
-  breaks naive int8 in LLMs (Dettmers et al. 2022, LLM.int8()).
+  breaks int8 activations in LLMs (Dettmers et al. 2022, LLM.int8()).
 - ``state_bytes(model)`` / ``file_bytes(path)``: size on disk.
 - ``row_cosines(a, b)``: how close two encoders' vectors for the same inputs are.
 - ``lm_bits_per_token(model, ids)``: held-out loss of a ``transformers`` causal
-  LM in bits per token, for comparing fp32 with int8 on the same tokens.
+  LM in bits per token, for comparing float32 with int8 on the same tokens.
+
+Copies share the float weights of the original until those are replaced, so
+quantizing a 0.5 GB model does not need another 0.5 GB on the way.
 """
 
 from __future__ import annotations
@@ -27,55 +29,76 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
 def _check_model(model) -> None:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if any(p.device.type != "cpu" for p in model.parameters()):
+        raise ValueError("int8 quantization here runs on the CPU: move the model there first (model.cpu())")
 
 
-def _check_names(keep_float) -> tuple[str, ...]:
-    if isinstance(keep_float, str) or not all(isinstance(n, str) and n for n in keep_float):
-        raise TypeError(f"keep_float must be a list of layer-name endings such as ['down_proj'], got {keep_float!r}")
-    return tuple(keep_float)
+def _copy_sharing_linear_weights(model: nn.Module) -> nn.Module:
+    """``deepcopy(model)`` in eval mode, except that linear weights and biases are shared, not copied
+    (they are about to be replaced by int8 versions)."""
+    memo = {}
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            for p in (m.weight, m.bias):
+                if p is not None:
+                    memo[id(p)] = p
+    return copy.deepcopy(model, memo).eval()
 
 
-def dynamic_int8(model: nn.Module, keep_float=()) -> nn.Module:
-    """A copy of ``model`` with its ``nn.Linear`` layers replaced by int8 dynamically quantized ones (CPU only).
+def dynamic_int8(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` with every ``nn.Linear`` replaced by an int8 dynamically quantized one (CPU only).
 
-    keep_float: endings of layer names to leave in float32 (e.g. ``['down_proj']``).
     The original is left untouched. Works for the kit's models and for
     ``transformers`` models. torch marks ``torch.ao.quantization`` deprecated
     in favour of the ``torchao`` package; it still ships in the pinned torch.
     """
     _check_model(model)
-    keep_float = _check_names(keep_float)
-    if any(p.device.type != "cpu" for p in model.parameters()):
-        raise ValueError("dynamic int8 quantization runs on the CPU: move the model there first (model.cpu())")
     try:
         from torch.ao.quantization import quantize_dynamic
     except ImportError:  # pragma: no cover - depends on the torch version
         raise ImportError("this torch has no torch.ao.quantization.quantize_dynamic; install the kit's pinned "
                           "torch, or use the torchao package (pip install torchao)") from None
-    copied = copy.deepcopy(model).eval()
-    chosen = {name for name, m in copied.named_modules()
-              if isinstance(m, nn.Linear) and not (keep_float and name.endswith(keep_float))}
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*deprecated.*")
-        return quantize_dynamic(copied, chosen, dtype=torch.qint8, inplace=True)  # the copy is ours
+        return quantize_dynamic(_copy_sharing_linear_weights(model), {nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+class Int8WeightLinear(nn.Module):
+    """A linear layer whose weight is stored as int8 ``(out, in)`` with a float32 scale per output row.
+
+    ``forward(x) = (x @ int8_weight.T) * scale + bias``, computed in float: the
+    weight costs a quarter of the memory, the input is used as it is.
+    """
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        weight = linear.weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127
+        self.register_buffer("weight_int8", (weight / scale[:, None]).round().clamp(-127, 127).to(torch.int8))
+        self.register_buffer("scale", scale)
+        self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.linear(x, self.weight_int8.to(x.dtype)) * self.scale.to(x.dtype)
+        return y if self.bias is None else y + self.bias
 
 
 @torch.no_grad()
-def int8_rounded_weights(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` whose linear weights are rounded to 255 int8 levels per output row (stored as
-    float32); activations stay float32. The quality lost here is what the weights alone cost."""
+def weight_only_int8(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose ``nn.Linear`` layers become ``Int8WeightLinear`` (int8 weights, float inputs)."""
     _check_model(model)
-    copied = copy.deepcopy(model).eval()
-    for m in copied.modules():
-        if isinstance(m, nn.Linear):
-            scale = m.weight.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127
-            m.weight.copy_((m.weight / scale).round().clamp(-127, 127) * scale)
+    copied = _copy_sharing_linear_weights(model)
+    for parent in list(copied.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, nn.Linear):
+                setattr(parent, name, Int8WeightLinear(child))
     return copied
 
 
@@ -112,7 +135,8 @@ def input_outliers(model: nn.Module, run) -> dict[str, float]:
 
 def state_bytes(model: nn.Module) -> int:
     """Bytes of ``torch.save(model.state_dict())``: the model's size on disk (tied weights stored once)."""
-    _check_model(model)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*deprecated.*")

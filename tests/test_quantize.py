@@ -23,16 +23,25 @@ def test_dynamic_int8_is_smaller_and_close(gpt):
     with torch.no_grad():
         diff = (gpt(ids).log_softmax(-1) - q(ids).log_softmax(-1)).abs().max()
     assert diff < 0.5
-    kept = quantize.dynamic_int8(gpt, keep_float=["qkv"])
-    assert isinstance(kept.blocks[1].attn.qkv, nn.Linear) and not isinstance(kept.blocks[1].attn.proj, nn.Linear)
 
 
-def test_int8_rounded_weights_have_255_levels(gpt):
-    r = quantize.int8_rounded_weights(gpt)
-    w, scale = r.blocks[0].mlp[0].weight, gpt.blocks[0].mlp[0].weight.abs().amax(1, keepdim=True) / 127
-    levels = (w / scale).detach()
-    assert torch.allclose(levels, levels.round(), atol=1e-3) and levels.abs().max() <= 127.001
-    assert not torch.equal(r.blocks[0].mlp[0].weight, gpt.blocks[0].mlp[0].weight)
+def test_weight_only_int8_stores_int8_and_computes_in_float(gpt):
+    before = {k: v.clone() for k, v in gpt.state_dict().items()}
+    w8 = quantize.weight_only_int8(gpt)
+    layer = w8.blocks[0].mlp[0]
+    assert isinstance(layer, quantize.Int8WeightLinear) and layer.weight_int8.dtype == torch.int8
+    assert layer.weight_int8.abs().max() <= 127 and layer.scale.shape == (gpt.blocks[0].mlp[0].out_features,)
+    assert all(torch.equal(v, gpt.state_dict()[k]) for k, v in before.items())  # the original is untouched
+    assert quantize.state_bytes(w8) < 0.6 * quantize.state_bytes(gpt)
+    x = torch.randn(3, 64, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        exact, approx = gpt.blocks[0].mlp[0](x), layer(x)
+        rounded = gpt.blocks[0].mlp[0].weight / layer.scale[:, None]
+    assert torch.allclose(rounded.round().clamp(-127, 127), layer.weight_int8.float())
+    assert (exact - approx).abs().max() < 0.05 * exact.abs().max()
+    ids = torch.randint(0, 256, (2, 32), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert (gpt(ids).log_softmax(-1) - w8(ids).log_softmax(-1)).abs().max() < 0.2
 
 
 def test_input_outliers_see_a_planted_outlier(gpt):
@@ -74,7 +83,7 @@ def test_lm_bits_per_token_matches_cross_entropy():
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: quantize.dynamic_int8("model"), TypeError, "model must be a torch.nn.Module"),
-    (lambda: quantize.dynamic_int8(nn.Linear(2, 2), keep_float="down_proj"), TypeError, "keep_float must be a list"),
+    (lambda: quantize.weight_only_int8([1, 2]), TypeError, "model must be a torch.nn.Module"),
     (lambda: quantize.state_bytes(3), TypeError, "model must be a torch.nn.Module"),
     (lambda: quantize.input_outliers(nn.Linear(2, 2), None), TypeError, "run must be a callable"),
     (lambda: quantize.file_bytes("/nonexistent/x"), FileNotFoundError, "no file or folder"),
