@@ -24,6 +24,7 @@ import itertools
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -351,21 +352,46 @@ def stitch(bottom: SeedMLP, top: SeedMLP, layer: int, x_train, y_train, x_test, 
         return (pred == y_t).float().mean(dim=1).numpy()
 
 
-def fit_best_lr(sizes: Sequence[int], seeds: Sequence[int], x, y, x_val, y_val, *, lrs: Sequence[float],
-                steps: int, batch_size: int | None = 128, progress: bool = False,
-                desc: str = "training") -> tuple[SeedMLP, float, np.ndarray]:
-    """Train every seed at every learning rate (one cached batch of ``len(lrs) * len(seeds)`` networks) and
-    keep the rate with the best mean validation accuracy — the same rule for every size of network.
+@torch.no_grad()
+def loss(net: SeedMLP, x, y) -> np.ndarray:
+    """Cross-entropy (nats) of every network on one task with class ids ``y (n,)``, ``(S,)``."""
+    logits = net.forward(x)
+    y = _targets(net, y, (net.sizes[-1],))[:, :, 0]
+    return F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(dim=1).numpy()
 
-    y, y_val: digit-style class ids ``(n,)`` (one task, ``sizes[-1]`` classes).
-    Returns ``(networks at the chosen rate, that rate, mean validation accuracy per rate)``.
+
+@dataclass(frozen=True)
+class LRChoice:
+    """A learning-rate sweep and its choice: ``nets`` trained at ``lr``; ``all_nets`` holds every rate
+    (rate-major: rate i is positions ``i*S … i*S+S-1``); ``val_loss`` the mean validation loss per rate."""
+
+    nets: SeedMLP
+    lr: float
+    lrs: tuple[float, ...]
+    val_loss: np.ndarray
+    all_nets: SeedMLP
+
+    def at(self, lr: float) -> SeedMLP:
+        """The networks trained at one of the swept rates."""
+        if lr not in self.lrs:
+            raise ValueError(f"lr must be one of the swept rates {self.lrs}, got {lr!r}")
+        i, s = self.lrs.index(lr), self.nets.n_seeds
+        return self.all_nets.select(range(i * s, (i + 1) * s))
+
+
+def fit_best_lr(sizes: Sequence[int], seeds: Sequence[int], x, y, x_val, y_val, *, lrs: Sequence[float],
+                steps: int, batch_size: int | None = 128, progress: bool = False, desc: str = "training") -> LRChoice:
+    """Train every seed at every learning rate (one cached batch of ``len(lrs) * len(seeds)`` networks) and
+    keep the rate with the lowest mean validation loss — the same rule for every size of network.
+
+    y, y_val: class ids ``(n,)`` (one task, ``sizes[-1]`` classes). Validation loss rather than accuracy:
+    on a few hundred images, accuracies of good rates differ by less than their noise.
     """
-    lrs, seeds = [float(r) for r in lrs], list(seeds)
+    lrs, seeds = tuple(float(r) for r in lrs), list(seeds)
     if not lrs:
         raise ValueError("lrs must hold at least one learning rate")
-    n_classes = (sizes[-1],)
-    net, _ = fit_cached(sizes, seeds * len(lrs), x, y, n_classes, steps=steps, batch_size=batch_size,
+    net, _ = fit_cached(sizes, seeds * len(lrs), x, y, (sizes[-1],), steps=steps, batch_size=batch_size,
                         lr=[r for r in lrs for _ in seeds], progress=progress, desc=desc)
-    val = accuracy(net, x_val, y_val, n_classes).reshape(len(lrs), len(seeds)).mean(axis=1)
-    best = int(np.argmax(val))
-    return net.select([best * len(seeds) + i for i in range(len(seeds))]), lrs[best], val
+    val = loss(net, x_val, y_val).reshape(len(lrs), len(seeds)).mean(axis=1)
+    best = int(np.argmin(val))
+    return LRChoice(net.select([best * len(seeds) + i for i in range(len(seeds))]), lrs[best], lrs, val, net)

@@ -95,9 +95,14 @@ def test_fit_cached_loads_the_same_networks(data, monkeypatch):
 
 
 def test_fit_best_lr_keeps_the_best_validation_rate(data):
-    net, lr, val = toymodels.fit_best_lr((64, 16, 16, 10), [0, 1], data.x_train, data.y_train[:, 0], data.x_val,
-                                         data.y_val[:, 0], lrs=(1e-4, 1e-2), steps=60, batch_size=64)
-    assert lr == 1e-2 and val[1] > val[0] and net.n_seeds == 2
+    choice = toymodels.fit_best_lr((64, 16, 16, 10), [0, 1], data.x_train, data.y_train[:, 0], data.x_val,
+                                   data.y_val[:, 0], lrs=(1e-4, 1e-2), steps=60, batch_size=64)
+    assert choice.lr == 1e-2 and choice.val_loss[1] < choice.val_loss[0] and choice.nets.n_seeds == 2
+    assert choice.all_nets.n_seeds == 4
+    assert torch.equal(choice.at(1e-2).weights[0], choice.nets.weights[0])
+    assert toymodels.loss(choice.nets, data.x_val, data.y_val[:, 0]).mean() == pytest.approx(choice.val_loss[1])
+    with pytest.raises(ValueError, match="swept rates"):
+        choice.at(3e-3)
 
 
 def test_stitching_a_network_onto_itself_keeps_its_accuracy(data):
