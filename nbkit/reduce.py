@@ -84,18 +84,31 @@ def svd_coordinates(x, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
     On a word × paragraph TF-IDF matrix the rows are LSA word vectors and the
     columns LSA paragraph vectors. Components are nested: ``[:, :j]`` is the
-    rank-j SVD, so one call serves every smaller k. Randomized (Halko et al.
-    2011) with two power iterations, in float32.
+    rank-j SVD, so one call serves every smaller k. Exact when the smaller
+    side is at most 2,500 (eigenvectors of the small Gram matrix), else
+    randomized (Halko et al. 2011, two power iterations, float32).
     """
     from sklearn.utils.extmath import randomized_svd
 
     k = _check_int("k", k)
     if getattr(x, "ndim", 0) != 2 or k >= min(x.shape):
         raise ValueError(f"x must be 2-D with min(n, D) > k = {k}, got shape {getattr(x, 'shape', None)}")
-    x = x.astype(np.float32)
-    u, s, vt = randomized_svd(x, k, n_iter=2, power_iteration_normalizer="none",
-                              random_state=_check_int("seed", seed, 0))
-    return (u * s).astype(np.float32), (vt.T * s).astype(np.float32)
+    seed = _check_int("seed", seed, 0)
+    if min(x.shape) <= 2_500:  # small side: exact, from the eigenvectors of the small Gram matrix
+        flip = x.shape[0] > x.shape[1]
+        m = x.T if flip else x
+        gram = m @ m.T
+        values, vectors = np.linalg.eigh(gram.toarray() if hasattr(gram, "toarray") else np.asarray(gram, float))
+        top = np.argsort(values)[::-1][:k]
+        s = np.sqrt(np.maximum(values[top], 0))
+        u = vectors[:, top]                                   # left singular vectors of m
+        v = np.asarray(m.T @ u) / np.where(s > 0, s, 1)       # right singular vectors of m
+        u, v = (v, u) if flip else (u, v)
+    else:
+        u, s, vt = randomized_svd(x.astype(np.float32), k, n_iter=2, power_iteration_normalizer="none",
+                                  random_state=seed)
+        v = vt.T
+    return (u * s).astype(np.float32), (v * s).astype(np.float32)
 
 
 def _unit(x):

@@ -121,3 +121,13 @@ def test_corrupt_vector_file(tmp_path):
     np.save(nan, np.full((2, 4), np.nan, dtype=np.float32))
     with pytest.raises(ValueError, match="NaN"):
         embed.read_vectors(nan, ["a", "b"], "toy")
+
+
+def test_word_vector_limits_and_wordllama_words():
+    small = embed.word_vectors("glove-50d", limit=1000)
+    assert len(small) == 1000 and small.words[:3] == ["the", ",", "."]
+    with pytest.raises(ValueError, match="limit must be"):
+        embed.word_vectors("glove-50d", limit=0)
+    wl = embed.word_vectors("wordllama-words", limit=2000)
+    assert wl.dim == 256 and len(wl) == 2000 and all(w.isalpha() for w in wl.words)
+    assert "queen" in [w for w, _ in embed.word_vectors("minilm-l6-tokens").neighbours("king", 5)]
