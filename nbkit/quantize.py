@@ -137,11 +137,26 @@ def state_bytes(model: nn.Module) -> int:
     """Bytes of ``torch.save(model.state_dict())``: the model's size on disk (tied weights stored once)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    buffer = io.BytesIO()
+    counter = _ByteCounter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*deprecated.*")
-        torch.save(model.state_dict(), buffer)
-    return buffer.tell()
+        torch.save(model.state_dict(), counter)
+    return counter.n
+
+
+class _ByteCounter(io.RawIOBase):
+    """A write-only file that only counts the bytes written to it (sizes without holding a copy in memory)."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.n += len(data)
+        return len(data)
 
 
 def file_bytes(path) -> int:
