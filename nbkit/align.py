@@ -23,6 +23,12 @@ goes with which row of ``X``: same geometry, pairing destroyed) and the
 **calibrated** score ``(score - null mean) / (1 - null mean)``: 0 = no better
 than a random pairing, 1 = perfect agreement.
 
+Many models at once: ``pairwise(features (S, n, d))`` compares every pair of
+S models (e.g. the seeds of a ``toymodels.SeedMLP``) with their nulls,
+``pair_scores`` gives raw scores only, and ``pair_mean_se`` averages a
+per-pair number with a jackknife-over-models standard error (pairs that share
+a model are not independent).
+
 Like the reference pipeline (platonic-rep ``measure_alignment.py``), ``score``
 and ``compare`` L2-normalise every row first; the metric functions themselves
 take the features as given. One difference from the reference, on purpose:

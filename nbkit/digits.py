@@ -63,13 +63,6 @@ def load(n_val: int = 200, n_test: int = 597, seed: int = 0) -> Digits:
     return Digits(x[train], labels[train], x[val], labels[val], x[test], labels[test], train, val, test)
 
 
-def images() -> np.ndarray:
-    """All 1,797 digit images ``(1797, 8, 8)`` in [0, 1] (to show the rows of ``Digits.test_index``)."""
-    from sklearn.datasets import load_digits
-
-    return (load_digits().images / 16.0).astype(np.float32)
-
-
 def subset_rows(n_items: int, sizes, seeds, length: int) -> np.ndarray:
     """Row indices ``(S, length)``: model s gets its own random subset of ``sizes[s]`` of the ``n_items``
     rows (drawn with ``seeds[s]``), repeated to ``length`` rows — so models trained on different amounts

@@ -14,6 +14,9 @@ alone — the batch only uses the CPU better.
 Training a batch is cached on disk (``fit_cached``), keyed by the layer sizes,
 seeds, recipe, a fingerprint of the data, the scale profile and this module's
 source, so a second run of a notebook loads instead of training.
+``fit_best_lr`` trains every seed at several learning rates in one batch and
+keeps the rate with the lowest validation loss; ``stitch`` joins one network's
+lower layers to another's upper layers through a trained affine map.
 """
 
 from __future__ import annotations

@@ -125,7 +125,6 @@ def test_digits_split_and_subsets(data):
     assert labels[:, 1].tolist() == [0, 1] * 5 and labels[:, 4].tolist() == [0, 0, 1, 1, 0, 1, 0, 1, 0, 0]
     rows = digits.subset_rows(100, [10, 100], [0, 1], length=100)
     assert rows.shape == (2, 100) and len(set(rows[0])) == 10 and len(set(rows[1])) == 100
-    assert digits.images().shape == (1797, 8, 8)
 
 
 @pytest.mark.parametrize("call, error, match", [
