@@ -58,9 +58,11 @@ register("RAG-2", "The LLM app stack (pipelines, embeddings, vector store, orche
                              "of closed-book accuracy (> 0: retrieval in the prompt helps beyond noise)",
                  "cache_safe_hits": "semantic LLM cache: paraphrase hit rate at the lowest threshold whose wrong-hit "
                                     "rate (paraphrases + one-word-changed questions) is at most 5 %",
-                 "ground_recall": "validation: share of wrong answers the grounding check flags",
-                 "ground_precision": "validation: share of flagged answers that are wrong",
-                 "injection_cut": "security: attack success rate without mitigation minus with the best mitigation",
+                 "ground_recall": "validation: share of wrong answers the word-level grounding check flags (every "
+                                  "word the answer claims must occur in the retrieved passages)",
+                 "ground_precision": "validation: share of the answers it flags that are wrong",
+                 "injection_cut": "security: success rate of the fake-correction injection without a defence minus "
+                                  "with the best of three defences",
                  "mitigation_cost": "security: clean-accuracy loss of that mitigation (same questions, no poison)",
              },
              branches=[
