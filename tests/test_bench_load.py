@@ -24,7 +24,7 @@ LENGTHS = [1024, 2048, 4096, 8192]  # notebook 01's context lengths at smoke and
 def slopes(gpt, lstm) -> dict[str, float]:
     return {
         "prefill": bench.slope_of(bench.attention_seconds(LENGTHS, d_model=32, n_heads=2, repeats=5)),
-        "gpt token": bench.slope_of(bench.next_token_seconds(gpt, LENGTHS, repeats=7)),
+        "gpt token": bench.slope_of(bench.next_token_seconds(gpt, LENGTHS, repeats=15)),
         "lstm token": bench.slope_of(bench.next_token_seconds(lstm, LENGTHS, repeats=41)),
     }
 
