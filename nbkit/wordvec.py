@@ -142,8 +142,8 @@ class SkipGramNS(nn.Module):
     """Skip-gram with negative sampling for ``n_seeds`` independent models at once.
 
     Two tables per seed: ``centre`` vectors v (what we keep as word vectors)
-    and ``context`` vectors u. Both are ``nn.Embedding(n_seeds * vocab, dim)``
-    with sparse gradients; seed s uses rows ``s * vocab + id``.
+    and ``context`` vectors u. Both are ``nn.Embedding(n_seeds * vocab, dim)``;
+    seed s uses rows ``s * vocab + id``, so one optimizer step trains every seed.
     """
 
     def __init__(self, vocab: int, dim: int, n_seeds: int = 1):
