@@ -621,7 +621,8 @@ class SeedRuns:
     ``ensemble``: one member per seed (eval mode); ``histories``: theirs;
     ``lr``: the chosen rate; ``grid``: rate -> final validation loss (nats) of
     the grid runs at ``seeds[0]``; ``train_seconds``: wall time of the training
-    (as recorded when it ran); ``from_cache``: nothing was trained now.
+    (as recorded when it ran); ``from_cache``: nothing was trained now; ``key``:
+    the cache keys of the runs behind it, joined (names the weights exactly).
     """
 
     ensemble: Ensemble
@@ -631,6 +632,7 @@ class SeedRuns:
     grid: dict[float, float]
     train_seconds: float
     from_cache: bool
+    key: str = ""
 
 
 def tuned_seeds(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[list[int]], Callable[[], Batch]],
@@ -657,12 +659,13 @@ def tuned_seeds(cfg: ModelConfig, seeds: Sequence[int], make_batches: Callable[[
     losses = [h.final_val_loss for h in grid.histories]
     best = int(np.argmin(losses))
     members, histories = [grid.ensemble.member(best)], [grid.histories[best]]
-    seconds, cached = grid.train_seconds, grid.from_cache
+    seconds, cached, keys = grid.train_seconds, grid.from_cache, [grid.key]
     if len(seeds) > 1:
         rest = run_cached(cfg, seeds[1:], make_batches, lr=lrs[best], steps=steps, data=data,
                           make_val_batches=make_val_batches, label=label, **recipe)
         members += [rest.ensemble.member(i) for i in range(len(seeds) - 1)]
         histories += rest.histories
         seconds, cached = seconds + rest.train_seconds, cached and rest.from_cache
+        keys.append(rest.key)
     ens = Ensemble(members).to(config.device()).eval()
-    return SeedRuns(ens, histories, seeds, lrs[best], dict(zip(lrs, losses)), seconds, cached)
+    return SeedRuns(ens, histories, seeds, lrs[best], dict(zip(lrs, losses)), seconds, cached, "+".join(keys))

@@ -242,7 +242,7 @@ def test_tuned_seeds_picks_the_rate_with_the_lowest_validation_loss():
     assert result.ensemble.size == 3 and len(result.histories) == 3 and not result.from_cache
     again = ensemble.tuned_seeds(cfg, [0, 1, 2], make, lambda seeds: ensemble.shared_batches(val, len(seeds)),
                                  lrs=[1e-4, 1e-2], steps=30, data="recall D<=6", eval_batches=1, progress=False)
-    assert again.from_cache and again.grid == result.grid
+    assert again.from_cache and again.grid == result.grid and again.key == result.key and "+" in result.key
     ids = torch.randint(0, 26, (3, 2, 8))
     torch.testing.assert_close(again.ensemble(ids), result.ensemble(ids))
     x, _y = ensemble.shared_batches(val, 3)()
