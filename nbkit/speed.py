@@ -82,6 +82,29 @@ def interleaved_timings(candidates: Mapping[str, Callable[[], object]], repeats:
     return {n: Timing(min(t), statistics.median(t), tuple(t)) for n, t in times.items()}
 
 
+def release_memory() -> float:
+    """Collect garbage and hand freed heap memory back to the operating system; returns resident MiB.
+
+    glibc keeps freed blocks for reuse, so a process that has dropped a big model
+    still *looks* big (and counts against a Binder or CI memory limit) until
+    ``malloc_trim`` returns them. Elsewhere (macOS, musl) only the collection runs.
+    """
+    import ctypes
+    import ctypes.util
+    import gc
+
+    import psutil
+
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        try:
+            ctypes.CDLL(libc).malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def machine() -> str:
     """This machine in one line: CPU model (or GPU), cores, and torch's thread count."""
     import os

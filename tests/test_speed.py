@@ -66,6 +66,13 @@ def test_greedy_decode_same_tokens_with_and_without_cache(gpt):
         speed.greedy_decode(gpt, prompt, 1)
 
 
+def test_release_memory_returns_resident_mib():
+    big = torch.ones(50_000_000, dtype=torch.uint8)  # 50 MB
+    assert speed.release_memory() > 40
+    del big
+    assert 0 < speed.release_memory() < 1e6
+
+
 def test_machine_names_the_hardware():
     assert speed.machine().startswith(("CPU", "GPU"))
 
