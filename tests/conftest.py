@@ -13,9 +13,11 @@ NOTEBOOKS_RUN = pytest.StashKey[set]()
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Run the tests marked ``after_notebooks`` last, and remember which notebooks this session runs."""
+    """Run the tests marked ``after_notebooks`` last (the browser test at the very end), and remember which
+    notebooks this session runs."""
     config.stash[NOTEBOOKS_RUN] = {Path(str(i.fspath)).stem for i in items if str(i.fspath).endswith(".ipynb")}
     late = [i for i in items if i.get_closest_marker("after_notebooks")]
+    late.sort(key=lambda i: i.get_closest_marker("browser") is not None)  # verdicts are compared before the browser runs
     items[:] = [i for i in items if not i.get_closest_marker("after_notebooks")] + late
 
 

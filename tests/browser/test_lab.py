@@ -24,6 +24,7 @@ TIMEOUT = float(os.environ.get("NBKIT_BROWSER_TIMEOUT", "300"))
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.after_notebooks,  # in `make test` it reuses the run cache the notebooks (nbval) just filled
     pytest.mark.skipif(os.environ.get("NBKIT_BROWSER") != "1",
                        reason="real-browser test: run with NBKIT_BROWSER=1 (make browser)"),
 ]
