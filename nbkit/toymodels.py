@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from . import config
+from .batched import linear_init
 
 
 def _check_int(name: str, value, minimum: int = 1) -> int:
@@ -63,11 +64,8 @@ class SeedMLP:
         self.weights, self.biases = [], []
         generators = [torch.Generator().manual_seed(s) for s in seeds]
         for d_in, d_out in itertools.pairwise(sizes):
-            bound = 1.0 / math.sqrt(d_in)
-            self.weights.append(torch.stack([(torch.rand(d_in, d_out, generator=g) * 2 - 1) * bound
-                                             for g in generators]))
-            self.biases.append(torch.stack([(torch.rand(1, d_out, generator=g) * 2 - 1) * bound
-                                            for g in generators]))
+            self.weights.append(torch.stack([linear_init((d_in, d_out), d_in, g) for g in generators]))
+            self.biases.append(torch.stack([linear_init((1, d_out), d_in, g) for g in generators]))
 
     @property
     def n_seeds(self) -> int:
