@@ -38,3 +38,12 @@ def _isolated_cache(tmp_path, monkeypatch, request):
         return
     monkeypatch.setenv("NBKIT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NBKIT_SCALE", "smoke")
+
+
+@pytest.fixture
+def shared_smoke_cache(tmp_path_factory, monkeypatch):
+    """One run cache for the tests that execute a real notebook (test_book, test_student): trained once."""
+    path = tmp_path_factory.getbasetemp() / "shared-smoke-cache"
+    path.mkdir(exist_ok=True)
+    monkeypatch.setenv("NBKIT_CACHE", str(path))
+    return path

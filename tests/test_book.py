@@ -13,15 +13,6 @@ REPO = Path(__file__).resolve().parents[1]
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|cdn\.|unpkg|jsdelivr|cdnjs""", re.IGNORECASE)
 
 
-@pytest.fixture
-def shared_smoke_cache(tmp_path_factory, monkeypatch):
-    """One run cache for the tests that execute a real notebook (here and in test_student.py): trained once."""
-    path = tmp_path_factory.getbasetemp() / "shared-smoke-cache"
-    path.mkdir(exist_ok=True)
-    monkeypatch.setenv("NBKIT_CACHE", str(path))
-    return path
-
-
 def _widget_state():
     def model(name, **state):
         return {"model_name": name, "model_module": "@jupyter-widgets/controls", "state": state}

@@ -13,15 +13,6 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
-@pytest.fixture
-def shared_smoke_cache(tmp_path_factory, monkeypatch):
-    """One run cache for the tests that execute a real notebook (here and in test_book.py): trained once."""
-    path = tmp_path_factory.getbasetemp() / "shared-smoke-cache"
-    path.mkdir(exist_ok=True)
-    monkeypatch.setenv("NBKIT_CACHE", str(path))
-    return path
-
-
 def _all_text(nb) -> str:
     return "\n".join(c.source for c in nb.cells)
 
