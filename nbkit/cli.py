@@ -49,6 +49,14 @@ def _run(args) -> int:
 
 
 def _ledger(args) -> int:
+    if args.readme:
+        try:
+            written = ledger.write_readme(args.readme, args.scale or "default")
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"verdicts at {args.scale or 'default'} written into {written}")
+        return 0
     if args.markdown:
         print(ledger.markdown(args.scale or "default"))
         return 0
@@ -77,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     led.add_argument("--scale", choices=config.SCALES, default=None, help="only verdicts measured at this profile")
     led.add_argument("--history", action="store_true", help="every recorded verdict, oldest first")
     led.add_argument("--markdown", action="store_true", help="a Markdown table of one profile (default: default)")
+    led.add_argument("--readme", metavar="PATH", help="write that Markdown table between the verdict markers of PATH")
     student.add_command(sub)
     book.add_command(sub)
     rag_cli.add_command(sub)

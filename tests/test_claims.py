@@ -150,5 +150,25 @@ def test_ledger_appends_from_many_threads_without_losing_lines():
 def test_ledger_markdown_lists_every_claim():
     ledger.append({"claim": "SCALE-5", "status": "not supported", "scale": "default", "numbers": {"slope": 1.04}})
     md = ledger.markdown("default")
-    assert "| SCALE-5 | 02_scaling_laws | not supported | slope 1.04 |" in md
+    assert "| SCALE-5 | 02_scaling_laws | not supported | — | slope 1.04 |" in md
     assert md.count("\n") == len(claims.CLAIMS) + 1
+    ledger.append({"claim": "SCALE-5", "status": "supported", "scale": "default", "seeds": [0, 1, 2],
+                   "evidence": "a | b\nc", "numbers": {"slope": 2.0}})
+    assert "| SCALE-5 | 02_scaling_laws | supported | 0, 1, 2 | a \\| b c |" in ledger.markdown("default")
+
+
+def test_ledger_write_readme_replaces_only_the_marked_block(tmp_path):
+    ledger.append({"claim": "COMP-3", "status": "supported", "scale": "default", "evidence": "6 bytes"})
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Kit\nintro\n{ledger.README_START}\nold table\n{ledger.README_END}\nrest\n")
+    ledger.write_readme(readme)
+    text = readme.read_text()
+    assert text.startswith("# Kit\nintro\n") and text.endswith(f"{ledger.README_END}\nrest\n")
+    assert "old table" not in text and "| COMP-3 | 03_compression | supported | — | 6 bytes |" in text
+    ledger.write_readme(readme)  # idempotent
+    assert readme.read_text() == text
+    readme.write_text("no markers here")
+    with pytest.raises(ValueError, match="marker"):
+        ledger.write_readme(readme)
+    with pytest.raises(FileNotFoundError, match="README"):
+        ledger.write_readme(tmp_path / "missing.md")

@@ -89,3 +89,5 @@ def test_ledger_history_scale_and_markdown(capsys):
     assert "COMP-3   03_compression           supported" in capsys.readouterr().out
     assert cli.main(["ledger", "--markdown"]) == 0
     assert "| COMP-3 | 03_compression | not supported |" in capsys.readouterr().out
+    assert cli.main(["ledger", "--readme", "/nonexistent/README.md"]) == 2
+    assert "no file" in capsys.readouterr().err
