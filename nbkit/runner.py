@@ -64,6 +64,57 @@ class _PeakMemory:
         self._thread.join()
 
 
+#: Seconds to wait for a cell's ``execute_reply`` after the kernel has already reported the cell idle.
+LOST_REPLY_GRACE = 15.0
+
+
+def _robust_client_class():
+    """nbclient's ``NotebookClient``, made robust to a lost ``execute_reply``.
+
+    With ipykernel 7, a cell that displays a widget now and then never gets its
+    reply on the shell channel although the kernel has finished it and said so
+    on IOPub (nbclient#312, ipykernel#1554): plain nbclient then waits for the
+    whole cell timeout (30 min) and fails. Here, once IOPub has reported the
+    cell idle, the reply gets ``LOST_REPLY_GRACE`` more seconds; after that the
+    cell counts as done, its status read from its outputs (an error output
+    makes it an error, as the reply would have).
+    """
+    import asyncio
+
+    from nbclient import NotebookClient
+
+    class RobustNotebookClient(NotebookClient):
+        lost_reply_grace = LOST_REPLY_GRACE
+
+        async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
+            reply = asyncio.ensure_future(super()._async_poll_for_reply(
+                msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive))
+            try:
+                while not reply.done():
+                    await asyncio.wait({reply}, timeout=1.0)
+                    if not reply.done() and task_poll_output_msg.done():
+                        await asyncio.wait({reply}, timeout=self.lost_reply_grace)
+                        if not reply.done():
+                            return self._reply_from_outputs(msg_id, cell, task_poll_kernel_alive)
+                return reply.result()
+            finally:
+                if not reply.done():
+                    reply.cancel()
+
+        def _reply_from_outputs(self, msg_id, cell, task_poll_kernel_alive):
+            task_poll_kernel_alive.cancel()
+            self.log.warning("no execute_reply %.0f s after the cell went idle: taking it as done", self.lost_reply_grace)
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            content = {"status": "error" if errors else "ok", "execution_count": cell.get("execution_count")}
+            if errors:
+                content.update(ename=errors[0].get("ename", ""), evalue=errors[0].get("evalue", ""),
+                               traceback=errors[0].get("traceback", []))
+            return {"parent_header": {"msg_id": msg_id}, "header": {"msg_type": "execute_reply"},
+                    "metadata": {}, "content": content}
+
+    return RobustNotebookClient
+
+
 def run_notebook(path: str | Path, scale: str | None = None, timeout: int = 1800,
                  out_dir: str | Path = BUILD_DIR) -> RunResult:
     """Run one notebook top to bottom in a fresh kernel at a scale profile.
@@ -73,7 +124,6 @@ def run_notebook(path: str | Path, scale: str | None = None, timeout: int = 1800
     cell gives ``ok=False`` with the error's last lines, it does not raise.
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     path = Path(path)
@@ -83,7 +133,7 @@ def run_notebook(path: str | Path, scale: str | None = None, timeout: int = 1800
         raise ValueError(f"timeout must be a positive number of seconds per cell, got {timeout!r}")
     scale = config.set_scale(scale) if scale is not None else config.scale()
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = _robust_client_class()(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     error = ""
     start = time.perf_counter()

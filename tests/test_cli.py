@@ -91,3 +91,45 @@ def test_ledger_history_scale_and_markdown(capsys):
     assert "| COMP-3 | 03_compression | not supported |" in capsys.readouterr().out
     assert cli.main(["ledger", "--readme", "/nonexistent/README.md"]) == 2
     assert "no file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source, status", [("print('done')", "ok"), ("raise ValueError('late')", "error")])
+def test_a_lost_execute_reply_does_not_hang_the_run(tmp_path, source, status):
+    """ipykernel 7 sometimes loses a cell's execute_reply (nbclient#312): the run goes on after the grace."""
+    import time
+
+    from nbclient.util import ensure_async
+
+    from nbkit import runner
+
+    nb = nbformat.read(_notebook(tmp_path / "lost.ipynb", ["x = 1", source, "print(x + 1)"]), as_version=4)
+    client = runner._robust_client_class()(nb, timeout=120, kernel_name="python3")
+    client.lost_reply_grace = 1.0
+    replies = []
+
+    async def drop_the_reply_of_cell_1(cell, cell_index, **_):
+        if cell_index != 1:
+            return
+        channel = client.kc.shell_channel
+        get_msg = channel.get_msg
+
+        async def lossy(*args, **kwargs):
+            msg = await ensure_async(get_msg(*args, **kwargs))
+            if msg["msg_type"] == "execute_reply" and not replies:
+                replies.append(msg)           # swallowed, as if it never came
+                return await ensure_async(get_msg(*args, **kwargs))
+            return msg
+
+        channel.get_msg = lossy
+
+    client.on_cell_execute = drop_the_reply_of_cell_1
+    start = time.perf_counter()
+    if status == "ok":
+        client.execute()
+        assert nb.cells[2].outputs[0]["text"].strip() == "2"
+    else:
+        from nbclient.exceptions import CellExecutionError
+
+        with pytest.raises(CellExecutionError, match="late"):
+            client.execute()
+    assert replies and time.perf_counter() - start < 60
