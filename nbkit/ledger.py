@@ -144,6 +144,38 @@ def markdown(scale: str = "default") -> str:
     return "\n".join(out)
 
 
+def by_seeds(scale: str = "default") -> dict[str, dict[tuple, str]]:
+    """Per claim, the newest status for each distinct set of seeds it was measured with, oldest set first.
+
+    ``{"ARCH-1": {(0, 1, 2): "supported", (100, 101, 102): "supported"}, ...}``;
+    records without seeds count as the set ``()``. Runs with ``NBKIT_SEED`` set
+    to different values land here side by side: did the verdict hold?
+    """
+    out: dict[str, dict[tuple, str]] = {}
+    for rec in history(scale=scale):
+        runs = out.setdefault(rec["claim"], {})
+        key = tuple(rec.get("seeds") or ())
+        runs.pop(key, None)  # re-insert: the order follows the newest run of each set
+        runs[key] = rec["status"]
+    return out
+
+
+def stability_markdown(scale: str = "default") -> str:
+    """A Markdown table: each claim's status under every seed set measured at ``scale``, and whether they agree."""
+    from .claims import CLAIMS
+
+    runs = by_seeds(scale)
+    out = ["| claim | statuses by seed set | the same in every run? |", "|---|---|---|"]
+    for cid in CLAIMS:
+        seen = runs.get(cid, {})
+        if not seen:
+            continue
+        cells = "; ".join(f"{status} (seeds {', '.join(map(str, key)) or '—'})" for key, status in seen.items())
+        same = "yes" if len(set(seen.values())) == 1 else "**no**"
+        out.append(f"| {cid} | {cells} | {same} ({len(seen)} run{'s' if len(seen) != 1 else ''}) |")
+    return "\n".join(out)
+
+
 def write_readme(readme: str | Path, scale: str = "default") -> Path:
     """Replace the text between ``README_START`` and ``README_END`` in ``readme`` with ``markdown(scale)``.
 
@@ -159,5 +191,7 @@ def write_readme(readme: str | Path, scale: str = "default") -> Path:
     head, rest = text.split(README_START)
     _, tail = rest.split(README_END)
     stamp = f"\n_Measured at `{scale}`; the newest record per claim in the ledger._\n\n"
-    path.write_text(head + README_START + stamp + markdown(scale) + "\n" + README_END + tail, encoding="utf-8")
+    held = (f"\n\n**Did each verdict hold across seeds?** Every `{scale}` run in the ledger, grouped by the seeds it "
+            f"used (runs with different `NBKIT_SEED`):\n\n" + stability_markdown(scale))
+    path.write_text(head + README_START + stamp + markdown(scale) + held + "\n" + README_END + tail, encoding="utf-8")
     return path

@@ -157,6 +157,18 @@ def test_ledger_markdown_lists_every_claim():
     assert "| SCALE-5 | 02_scaling_laws | supported | 0, 1, 2 | a \\| b c |" in ledger.markdown("default")
 
 
+def test_ledger_groups_runs_by_seed_set():
+    for seeds, status in (([0, 1, 2], "supported"), ([100, 101, 102], "partly supported"), ([0, 1, 2], "supported")):
+        ledger.append({"claim": "COMP-3", "status": status, "scale": "default", "seeds": seeds})
+    ledger.append({"claim": "COMP-2", "status": "supported", "scale": "default", "seeds": [0, 1, 2]})
+    ledger.append({"claim": "COMP-2", "status": "supported", "scale": "smoke", "seeds": [5]})
+    runs = ledger.by_seeds("default")
+    assert runs["COMP-3"] == {(100, 101, 102): "partly supported", (0, 1, 2): "supported"}
+    table = ledger.stability_markdown("default")
+    assert "| COMP-3 | partly supported (seeds 100, 101, 102); supported (seeds 0, 1, 2) | **no** (2 runs) |" in table
+    assert "| COMP-2 | supported (seeds 0, 1, 2) | yes (1 run) |" in table and "ARCH-1" not in table
+
+
 def test_ledger_write_readme_replaces_only_the_marked_block(tmp_path):
     ledger.append({"claim": "COMP-3", "status": "supported", "scale": "default", "evidence": "6 bytes"})
     readme = tmp_path / "README.md"
