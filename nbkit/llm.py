@@ -116,6 +116,26 @@ def _dequantize_to(target: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _dequantize_in_child(target: Path) -> None:
+    """``_dequantize_to(target)`` in a child Python process.
+
+    The conversion briefly holds the quantized and the float32 model (~1 GB);
+    done in this process, that memory stays with the kernel (the allocator
+    keeps it) and pushes a notebook past a 1.5 GB budget. A child gives it all
+    back when it exits. Its error, if any, is raised here in one line.
+    """
+    import subprocess
+    import sys
+
+    code = "import sys; from pathlib import Path; from nbkit import llm; llm._dequantize_to(Path(sys.argv[1]))"
+    done = subprocess.run([sys.executable, "-c", code, str(target)], check=False, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                              str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]))})
+    if done.returncode != 0 or not (target / "config.json").is_file():
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"converting {MODEL_NAME} from its GGUF file failed: {last}")
+
+
 @dataclass
 class Generation:
     """One answer. ``seconds`` is this answer's share of its batch's wall time (batch time / batch size);
@@ -298,7 +318,7 @@ def load(verbose: bool = True) -> Generator:
         if not from_cache:
             if verbose:
                 print(f"{MODEL_NAME}: dequantizing the packaged GGUF once (20-60 s), cached at {target}")
-            _dequantize_to(target)
+            _dequantize_in_child(target)
         model = AutoModelForCausalLM.from_pretrained(str(target), dtype=torch.float32).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(target))
     model.generation_config.do_sample = False

@@ -602,7 +602,7 @@ def size_sweep_plan() -> dict:
         ),
         "context": config.pick(8, 8, 64),
         "batch_size": config.pick(128, 128, 64),
-        "steps": config.pick(250, 600, 4000),
+        "steps": config.pick(250, 450, 4000),
         "n_seeds": config.pick(2, 3, 3),
         "n_holdout": 2,
     }

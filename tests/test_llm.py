@@ -68,3 +68,10 @@ def test_real_generation_greedy_and_cached(generator):
     with pytest.raises(TypeError, match="conversations"):
         generator.chat_batch(question)
     assert Path(generator.model.name_or_path).name == llm.weights_dir().name
+
+
+def test_a_failed_conversion_is_one_clear_error(tmp_path, monkeypatch):
+    """The one-time GGUF conversion runs in a child process; when it fails, the error says so in one line."""
+    monkeypatch.setattr("sys.executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="converting .* from its GGUF file failed"):
+        llm._dequantize_in_child(tmp_path / "weights")
