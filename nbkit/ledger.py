@@ -144,24 +144,30 @@ def markdown(scale: str = "default") -> str:
     return "\n".join(out)
 
 
-def by_seeds(scale: str = "default") -> dict[str, dict[tuple, str]]:
-    """Per claim, the newest status for each distinct set of seeds it was measured with, oldest set first.
+def by_seeds(scale: str = "default") -> dict[str, dict[tuple, list[str]]]:
+    """Per claim, the statuses recorded under each distinct set of seeds, oldest first.
 
-    ``{"ARCH-1": {(0, 1, 2): "supported", (100, 101, 102): "supported"}, ...}``;
-    records without seeds count as the set ``()``. Runs with ``NBKIT_SEED`` set
-    to different values land here side by side: did the verdict hold?
+    ``{"ARCH-1": {(0, 1, 2): ["supported"], (100, 101, 102): ["supported"]}, ...}``.
+    A record without seeds (a claim whose numbers involve no training) is keyed
+    by its run's ``NBKIT_SEED`` (``("NBKIT_SEED=0",)``), or ``()`` when unknown.
+    Keys are ordered by their newest record. Runs with ``NBKIT_SEED`` set to
+    different values land here side by side: did the verdict hold?
     """
-    out: dict[str, dict[tuple, str]] = {}
+    out: dict[str, dict[tuple, list[str]]] = {}
     for rec in history(scale=scale):
         runs = out.setdefault(rec["claim"], {})
         key = tuple(rec.get("seeds") or ())
-        runs.pop(key, None)  # re-insert: the order follows the newest run of each set
-        runs[key] = rec["status"]
+        if not key and rec.get("base_seed") is not None:
+            key = (f"NBKIT_SEED={rec['base_seed']}",)
+        statuses = runs.pop(key, [])  # re-insert: the order follows the newest run of each set
+        runs[key] = statuses + [rec["status"]]
     return out
 
 
 def stability_markdown(scale: str = "default") -> str:
-    """A Markdown table: each claim's status under every seed set measured at ``scale``, and whether they agree."""
+    """A Markdown table: each claim's newest status under every seed set measured at ``scale``, and
+    whether they agree. A set measured more than once (e.g. before and after a code change) shows its
+    newest status; records without known seeds show every status they gave."""
     from .claims import CLAIMS
 
     runs = by_seeds(scale)
@@ -170,9 +176,17 @@ def stability_markdown(scale: str = "default") -> str:
         seen = runs.get(cid, {})
         if not seen:
             continue
-        cells = "; ".join(f"{status} (seeds {', '.join(map(str, key)) or '—'})" for key, status in seen.items())
-        same = "yes" if len(set(seen.values())) == 1 else "**no**"
-        out.append(f"| {cid} | {cells} | {same} ({len(seen)} run{'s' if len(seen) != 1 else ''}) |")
+        cells, compared = [], []
+        for key, statuses in seen.items():
+            if key:
+                cells.append(f"{statuses[-1]} (seeds {', '.join(map(str, key))})")
+                compared.append(statuses[-1])
+            else:
+                cells.append(f"{', '.join(sorted(set(statuses)))} ({len(statuses)} run(s), seeds not recorded)")
+                compared += statuses
+        n = sum(1 for key in seen if key) + sum(len(s) for key, s in seen.items() if not key)
+        same = "yes" if len(set(compared)) == 1 else "**no**"
+        out.append(f"| {cid} | {'; '.join(cells)} | {same} ({n} run{'s' if n != 1 else ''}) |")
     return "\n".join(out)
 
 

@@ -162,11 +162,18 @@ def test_ledger_groups_runs_by_seed_set():
         ledger.append({"claim": "COMP-3", "status": status, "scale": "default", "seeds": seeds})
     ledger.append({"claim": "COMP-2", "status": "supported", "scale": "default", "seeds": [0, 1, 2]})
     ledger.append({"claim": "COMP-2", "status": "supported", "scale": "smoke", "seeds": [5]})
+    for base, status in ((0, "context only"), (100, "context only")):
+        ledger.append({"claim": "SCALE-3", "status": status, "scale": "default", "seeds": [], "base_seed": base})
+    ledger.append({"claim": "COST-1", "status": "context only", "scale": "default"})
+    ledger.append({"claim": "COST-1", "status": "supported", "scale": "default"})
     runs = ledger.by_seeds("default")
-    assert runs["COMP-3"] == {(100, 101, 102): "partly supported", (0, 1, 2): "supported"}
+    assert runs["COMP-3"] == {(100, 101, 102): ["partly supported"], (0, 1, 2): ["supported", "supported"]}
     table = ledger.stability_markdown("default")
     assert "| COMP-3 | partly supported (seeds 100, 101, 102); supported (seeds 0, 1, 2) | **no** (2 runs) |" in table
     assert "| COMP-2 | supported (seeds 0, 1, 2) | yes (1 run) |" in table and "ARCH-1" not in table
+    assert ("| SCALE-3 | context only (seeds NBKIT_SEED=0); context only (seeds NBKIT_SEED=100) | yes (2 runs) |"
+            in table)
+    assert "| COST-1 | context only, supported (2 run(s), seeds not recorded) | **no** (2 runs) |" in table
 
 
 def test_ledger_write_readme_replaces_only_the_marked_block(tmp_path):

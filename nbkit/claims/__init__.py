@@ -74,7 +74,7 @@ def decide(claim_id: str, measured: Mapping[str, float], evidence: str,
         print(f"{c.id}: {status}  (because {condition} with {shown})")
     record = _ledger.append({
         "claim": c.id, "status": status, "condition": condition, "numbers": numbers,
-        "evidence": evidence.strip(), "scale": config.scale(), "seeds": list(seeds),
+        "evidence": evidence.strip(), "scale": config.scale(), "seeds": list(seeds), "base_seed": config.base_seed(),
         "device": str(config.device()), "code_version": runs.code_version(), "notebook": c.notebook,
     })
     rows = [("status", status), ("because", condition), ("evidence", record["evidence"]),
